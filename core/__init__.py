@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: settings, database, identity, permissions, errors, paging, storage."""

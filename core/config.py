@@ -1,0 +1,105 @@
+"""Settings, read once from the environment (see the configuration table in README.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = ROOT / "data"
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    broadcast_url: str = "memory://"
+    demo_data: bool = False
+    auto_migrate: bool = True
+    media_dir: Path = DEFAULT_DATA_DIR / "media"
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    allowed_origins: tuple[str, ...] = ()
+    production: bool = False
+    token_ttl_hours: float = 24 * 30
+    max_upload_bytes: int = 10 * 1024 * 1024
+    max_photos: int = 9
+    max_query_depth: int = 12
+    max_query_tokens: int = 3000
+    max_aliases: int = 20
+    reports_per_hour: int = 20
+    login_failures_per_hour: int = 10
+    sweep_interval_seconds: float = 60.0
+    issue_deadlines: str = "{}"  # JSON, see resolvers/issues/deadlines.py
+    legacy_graphql_ws: bool = False
+    photo_url_ttl_seconds: int = 3600
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("DATA_DIR") or DEFAULT_DATA_DIR)
+        default_db = f"sqlite+aiosqlite:///{data_dir / 'grassroots.db'}"
+        database_url = _normalise_db_url(env.get("DATABASE_URL") or default_db)
+        embedded = "DATABASE_URL" not in env or not env["DATABASE_URL"]
+        secret = env.get("SECRET_KEY")
+        production = _bool(env.get("PRODUCTION"), False)
+        if production and not secret:
+            raise RuntimeError("SECRET_KEY must be set when PRODUCTION=1")
+        if not secret:
+            # A stable key per data folder, so tokens and photo links survive restarts.
+            secret = _local_secret(data_dir)
+        return cls(
+            database_url=database_url,
+            broadcast_url=env.get("BROADCAST_URL") or "memory://",
+            demo_data=_bool(env.get("DEMO_DATA"), embedded),
+            auto_migrate=_bool(env.get("AUTO_MIGRATE"), True),
+            media_dir=Path(env.get("MEDIA_DIR") or data_dir / "media"),
+            secret_key=secret,
+            allowed_origins=_list(env.get("ALLOWED_ORIGINS")),
+            production=production,
+            token_ttl_hours=float(env.get("TOKEN_TTL_HOURS") or 24 * 30),
+            max_upload_bytes=int(env.get("MAX_UPLOAD_BYTES") or 10 * 1024 * 1024),
+            max_photos=int(env.get("MAX_PHOTOS") or 9),
+            max_query_depth=int(env.get("MAX_QUERY_DEPTH") or 12),
+            max_query_tokens=int(env.get("MAX_QUERY_TOKENS") or 3000),
+            max_aliases=int(env.get("MAX_ALIASES") or 20),
+            reports_per_hour=int(env.get("REPORTS_PER_HOUR") or 20),
+            login_failures_per_hour=int(env.get("LOGIN_FAILURES_PER_HOUR") or 10),
+            sweep_interval_seconds=float(env.get("SWEEP_INTERVAL") or 60),
+            issue_deadlines=env.get("ISSUE_DEADLINES") or "{}",
+            legacy_graphql_ws=_bool(env.get("LEGACY_GRAPHQL_WS"), False),
+        )
+
+
+def _normalise_db_url(url: str) -> str:
+    """Accept the plain URLs operators type and pick the async driver."""
+    if url.startswith(("postgres://", "postgresql://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url.split(":///", 1)[1]
+    return url
+
+
+def _local_secret(data_dir: Path) -> str:
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(32)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret

@@ -1,0 +1,114 @@
+"""Who is asking: passwords, tokens, and the viewer built from a bearer token."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from core.db import Database
+from models.accounts import Account, AuthToken, Role, RoleGrant
+from models.base import utcnow
+from models.regions import Region, RegionLevel
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not-a-password")
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    """Constant work whether or not the account exists, so timing tells nothing."""
+
+    def check() -> bool:
+        try:
+            return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(check)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def bearer_token(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: Role
+    region_id: int
+    region_path: str
+    region_level: RegionLevel
+
+
+@dataclass
+class Viewer:
+    account: Account | None = None
+    grants: list[Grant] = field(default_factory=list)
+    token_hash: str | None = None
+    token_expires_at: datetime | None = None
+
+    @property
+    def id(self) -> int | None:
+        return self.account.id if self.account else None
+
+    @property
+    def signed_in(self) -> bool:
+        return self.account is not None
+
+
+ANONYMOUS = Viewer()
+
+
+async def load_viewer(db: Database, token: str | None) -> Viewer | None:
+    """The viewer for a bearer token; None when the token is unknown, expired or revoked."""
+    if not token:
+        return ANONYMOUS
+    digest = token_digest(token)
+    row = await db.rows(
+        select(Account, AuthToken.expires_at)
+        .join(AuthToken, AuthToken.account_id == Account.id)
+        .where(
+            AuthToken.token_hash == digest,
+            AuthToken.revoked_at.is_(None),
+            AuthToken.expires_at > utcnow(),
+        )
+    )
+    if not row:
+        return None
+    account, expires_at = row[0]
+    return Viewer(
+        account=account,
+        grants=await load_grants(db, account.id),
+        token_hash=digest,
+        token_expires_at=expires_at,
+    )
+
+
+async def load_grants(db: Database, account_id: int) -> list[Grant]:
+    rows = await db.rows(
+        select(RoleGrant.role, Region.id, Region.path, Region.level)
+        .join(Region, Region.id == RoleGrant.region_id)
+        .where(RoleGrant.account_id == account_id)
+        .order_by(RoleGrant.id)
+    )
+    return [Grant(*row) for row in rows]

@@ -1,0 +1,54 @@
+"""Checking uploaded photos and stripping their location."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+GPS_IFD = 0x8825
+MAX_PIXELS = 50_000_000
+
+
+@dataclass
+class CheckedImage:
+    data: bytes
+    content_type: str
+    width: int
+    height: int
+
+
+class NotAnImage(ValueError):
+    pass
+
+
+def check_image(data: bytes, *, strip_location: bool) -> CheckedImage:
+    """Decode the whole image (so a truncated or disguised file fails), optionally drop GPS."""
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            fmt = probe.format
+            if fmt not in FORMATS or probe.width * probe.height > MAX_PIXELS:
+                raise NotAnImage(fmt)
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            width, height = image.size
+            if strip_location:
+                data = _without_location(image, fmt)
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise NotAnImage(str(exc)) from exc
+    return CheckedImage(data=data, content_type=FORMATS[fmt], width=width, height=height)
+
+
+def _without_location(image: Image.Image, fmt: str) -> bytes:
+    """Re-encode without the GPS block (and without XMP, which can repeat it)."""
+    exif = image.getexif()
+    exif.pop(GPS_IFD, None)
+    out = io.BytesIO()
+    options: dict = {"exif": exif.tobytes()} if fmt in {"JPEG", "WEBP", "PNG"} else {}
+    if fmt == "JPEG":
+        options.update(quality=92, icc_profile=image.info.get("icc_profile"))
+    image.save(out, format=fmt, **options)
+    return out.getvalue()

@@ -1,0 +1,58 @@
+"""Per-request DataLoaders, Saleor style: `RegionByIdLoader(info).load(pk)`.
+
+Each loader class is instantiated once per request (cached on the context), so every field
+of a response shares its batches and its cache.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Loader(DataLoader[K, V], Generic[K, V]):
+    context_key: ClassVar[str]
+
+    def __new__(cls, info_or_context: Any) -> Loader[K, V]:
+        context = getattr(info_or_context, "context", info_or_context)
+        loader = context.loaders.get(cls)
+        if loader is None:
+            loader = super().__new__(cls)
+            DataLoader.__init__(loader, load_fn=loader.batch_load)
+            loader.context = context
+            context.loaders[cls] = loader
+        return loader
+
+    def __init__(self, info_or_context: Any) -> None:  # state is set once, in __new__
+        pass
+
+    @property
+    def db(self):
+        return self.context.db
+
+    async def batch_load(self, keys: list[K]) -> Sequence[V]:
+        raise NotImplementedError
+
+
+def by_key(keys: Iterable[K], items: Iterable[Any], key: Callable[[Any], K]) -> list[Any]:
+    """One item (or None) per key, in key order."""
+    found = {key(item): item for item in items}
+    return [found.get(k) for k in keys]
+
+
+def group_by_key(keys: Iterable[K], items: Iterable[Any], key: Callable[[Any], K]) -> list[list]:
+    """All items per key, in key order, keeping the items' own order."""
+    groups: dict[K, list] = defaultdict(list)
+    for item in items:
+        groups[key(item)].append(item)
+    return [groups.get(k, []) for k in keys]
+
+
+__all__ = ["Info", "Loader", "by_key", "group_by_key"]

@@ -1,0 +1,56 @@
+"""Signed photo links and the endpoint that serves them.
+
+A photo's URL is handed out only to viewers allowed to see its issue, and it is signed with
+an expiry: an `<img src>` cannot send a bearer token, so the signature is the permission.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from core.storage import Storage
+
+
+def _signature(secret: str, key: str, expires: int) -> str:
+    return hmac.new(secret.encode(), f"{key}:{expires}".encode(), hashlib.sha256).hexdigest()
+
+
+def signed_url(secret: str, key: str, ttl_seconds: int, now: float | None = None) -> str:
+    # Round the expiry so the same photo gets the same URL for a while (browser caches).
+    expires = (int(now or time.time()) // 600 * 600) + ttl_seconds
+    return f"/media/{key}?expires={expires}&signature={_signature(secret, key, expires)}"
+
+
+def media_endpoint(secret: str, storage: Storage):
+    async def serve(request: Request) -> Response:
+        key = request.path_params["key"]
+        try:
+            expires = int(request.query_params.get("expires", ""))
+        except ValueError:
+            return Response("bad link", status_code=403)
+        signature = request.query_params.get("signature", "")
+        if expires < time.time() or not hmac.compare_digest(
+            signature, _signature(secret, key, expires)
+        ):
+            return Response("link expired or not valid", status_code=403)
+        try:
+            data = await storage.load(key)
+        except ValueError:
+            data = None
+        if data is None:
+            return Response("not found", status_code=404)
+        content_type = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}.get(
+            key.rsplit(".", 1)[-1], "application/octet-stream"
+        )
+        return Response(
+            data,
+            media_type=content_type,
+            headers={"Cache-Control": "private, max-age=600", "X-Content-Type-Options": "nosniff"},
+        )
+
+    return serve

@@ -1,0 +1,1 @@
+"""Issues (tickets): lifecycle rules, loaders, queries, mutations, photos, the overdue sweep."""

@@ -1,0 +1,201 @@
+"""The one table of allowed transitions, and the single function that applies them.
+
+Every change to an issue goes through `apply`: it checks the table, compare-and-sets the row
+on its version (two officials, or two workers' sweeps, can never both win) and writes the
+immutable `IssueEvent` in the same transaction.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import permissions
+from core.errors import ErrorCode, Forbidden, UserFailure
+from core.identity import Viewer
+from models.issues import OPEN_STATUSES, Issue, IssueEvent, IssueEventKind, IssueStatus
+from resolvers.issues.deadlines import Deadlines
+
+S = IssueStatus
+K = IssueEventKind
+LOW_RATING = 2  # ratings at or below this reopen the issue one level up
+
+
+class Actor(enum.Enum):
+    HANDLER = "handler"  # an official at the handling level or above, covering the region
+    WORKER = "worker"  # a handler, or the STAFF member the issue is assigned to
+    PARTY = "party"  # the reporter, or who filed for them
+    SYSTEM = "system"  # the overdue sweep
+
+
+@dataclass(frozen=True)
+class Transition:
+    kind: IssueEventKind
+    moves: dict[IssueStatus, IssueStatus]
+    actors: frozenset[Actor]
+    level_up: bool = False
+
+
+def _t(kind, moves, *actors, level_up=False) -> Transition:
+    return Transition(kind, moves, frozenset(actors), level_up)
+
+
+_OPEN_STAY = {s: s for s in (S.SUBMITTED, S.ACCEPTED, S.IN_PROGRESS)}
+
+TRANSITIONS: dict[str, Transition] = {
+    "accept": _t(K.ACCEPTED, {S.SUBMITTED: S.ACCEPTED}, Actor.HANDLER),
+    "assign": _t(
+        K.ASSIGNED,
+        {S.SUBMITTED: S.ACCEPTED, S.ACCEPTED: S.ACCEPTED, S.IN_PROGRESS: S.IN_PROGRESS},
+        Actor.HANDLER,
+    ),
+    "start": _t(K.STARTED, {S.ACCEPTED: S.IN_PROGRESS}, Actor.WORKER),
+    "update": _t(K.UPDATED, _OPEN_STAY, Actor.WORKER, Actor.PARTY),
+    "resolve": _t(K.RESOLVED, {S.ACCEPTED: S.RESOLVED, S.IN_PROGRESS: S.RESOLVED}, Actor.WORKER),
+    "escalate": _t(
+        K.ESCALATED,
+        dict.fromkeys(_OPEN_STAY, S.SUBMITTED),
+        Actor.HANDLER,
+        Actor.SYSTEM,
+        level_up=True,
+    ),
+    "reject": _t(K.REJECTED, {S.SUBMITTED: S.REJECTED, S.ACCEPTED: S.REJECTED}, Actor.HANDLER),
+    "mark_duplicate": _t(K.MARKED_DUPLICATE, dict.fromkeys(_OPEN_STAY, S.DUPLICATE), Actor.HANDLER),
+    "cancel": _t(K.CANCELLED, dict.fromkeys(_OPEN_STAY, S.CANCELLED), Actor.PARTY),
+    "rate": _t(K.RATED, {S.RESOLVED: S.CLOSED}, Actor.PARTY),
+    "rate_low": _t(K.RATED, {S.RESOLVED: S.SUBMITTED}, Actor.PARTY, level_up=True),
+    "reopen": _t(
+        K.REOPENED,
+        dict.fromkeys((S.RESOLVED, S.CLOSED, S.REJECTED), S.SUBMITTED),
+        Actor.PARTY,
+        Actor.HANDLER,
+    ),
+}
+
+_ACTOR_CHECKS = {
+    Actor.HANDLER: permissions.can_handle,
+    Actor.WORKER: permissions.can_work,
+    Actor.PARTY: permissions.is_party,
+}
+
+
+def may_act(viewer: Viewer | None, issue: Issue, action: str) -> bool:
+    """Whether this viewer (None: the system) is among the actors the action allows."""
+    actors = TRANSITIONS[action].actors
+    if viewer is None:
+        return Actor.SYSTEM in actors
+    return any(_ACTOR_CHECKS[a](viewer, issue) for a in actors if a in _ACTOR_CHECKS)
+
+
+def can_apply(viewer: Viewer, issue: Issue, action: str) -> bool:
+    t = TRANSITIONS[action]
+    if issue.status not in t.moves or not may_act(viewer, issue, action):
+        return False
+    return not (action == "escalate" and issue.level.above is None)
+
+
+def check(viewer: Viewer | None, issue: Issue, action: str) -> None:
+    """Raise FORBIDDEN for the wrong person, INVALID_TRANSITION for the wrong state."""
+    if not may_act(viewer, issue, action):
+        raise Forbidden()
+    if issue.status not in TRANSITIONS[action].moves:
+        raise UserFailure.of(
+            ErrorCode.INVALID_TRANSITION, "invalid_transition", None, status=issue.status.value
+        )
+    if action == "escalate" and issue.level.above is None:
+        raise UserFailure.of(ErrorCode.INVALID_TRANSITION, "top_level", None)
+
+
+async def apply(
+    session: AsyncSession,
+    issue: Issue,
+    action: str,
+    *,
+    actor_id: int | None,
+    now: datetime,
+    deadlines: Deadlines,
+    note: str | None = None,
+    rating: int | None = None,
+    assignee_id: int | None = None,
+    changes: dict | None = None,
+) -> IssueEvent:
+    """Move `issue` by `action` (already `check`ed) and record the event; returns the event."""
+    t = TRANSITIONS[action]
+    to = t.moves[issue.status]
+    level = issue.level
+    if t.level_up and level.above is not None:
+        level = level.above
+    values: dict = {"status": to, "level": level, "version": issue.version + 1, **(changes or {})}
+    if level is not issue.level or to is S.SUBMITTED:
+        values["level_since"] = now
+    if to is S.SUBMITTED:
+        values.update(accepted_at=None, resolved_at=None, closed_at=None)
+    elif to is S.ACCEPTED and issue.status is S.SUBMITTED:
+        values["accepted_at"] = now
+    elif to is S.RESOLVED:
+        values["resolved_at"] = now
+    elif to not in OPEN_STATUSES:
+        values["closed_at"] = now
+    if assignee_id is not None:
+        values["assignee_id"] = assignee_id
+    if rating is not None:
+        values["rating"] = rating
+    values["due_at"] = _due(issue, to, level, now, deadlines)
+
+    result = await session.execute(
+        update(Issue)
+        .where(Issue.id == issue.id, Issue.version == issue.version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise UserFailure.of(ErrorCode.CONFLICT, "conflict", "id")
+    event = IssueEvent(
+        issue_id=issue.id,
+        kind=t.kind,
+        from_status=issue.status,
+        to_status=to,
+        from_level=issue.level,
+        level=level,
+        region_path=issue.region_path,
+        actor_id=actor_id,
+        assignee_id=assignee_id,
+        note=note,
+        rating=rating,
+        at=now,
+    )
+    session.add(event)
+    await session.flush()
+    for key, value in values.items():
+        setattr(issue, key, value)
+    return event
+
+
+def _due(issue: Issue, to: IssueStatus, level, now: datetime, deadlines: Deadlines):
+    window = deadlines.window(issue.category, level)
+    if to is S.SUBMITTED:
+        return now + window.accept
+    if to is S.ACCEPTED and issue.status is S.SUBMITTED:
+        return now + window.resolve
+    if to in OPEN_STATUSES:
+        return issue.due_at
+    return None
+
+
+def first_event(issue: Issue, actor_id: int, now: datetime, note: str | None) -> IssueEvent:
+    return IssueEvent(
+        issue_id=issue.id,
+        kind=K.REPORTED,
+        from_status=None,
+        to_status=issue.status,
+        from_level=None,
+        level=issue.level,
+        region_path=issue.region_path,
+        actor_id=actor_id,
+        note=note,
+        at=now,
+    )

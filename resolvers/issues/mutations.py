@@ -1,0 +1,297 @@
+"""Changing issues. Every path: check input, load, check who and what state, then one
+transaction through `lifecycle.apply` (or the report insert), photos stored inside it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from core.context import Context
+from core.errors import ErrorCode, Forbidden, UserFailure, invalid, not_found
+from core.identity import Viewer
+from core.permissions import (
+    OFFICIAL_ROLES,
+    REPORTING_LEVELS,
+    can_be_assigned,
+    can_read_issue,
+    can_report_for_others,
+    covers,
+)
+from core.validation import Validator
+from models.base import utcnow
+from models.issues import Channel, Issue, IssueCategory, IssueEvent, IssueEventKind, IssueStatus
+from resolvers.accounts import AccountByIdLoader, GrantsByAccountIdLoader, check_phone
+from resolvers.issues.deadlines import deadlines_from_json
+from resolvers.issues.lifecycle import LOW_RATING, apply, check, first_event
+from resolvers.issues.loaders import IssueByIdLoader
+from resolvers.issues.photos import PhotoWriter, read_photos
+from resolvers.regions import RegionByIdLoader
+
+TITLE_MAX, DESCRIPTION_MAX, NOTE_MAX, ADDRESS_MAX, NAME_MAX = 100, 5000, 2000, 200, 50
+Result = tuple[Issue, IssueEvent]
+
+
+def _deadlines(ctx: Context):
+    return deadlines_from_json(ctx.settings.issue_deadlines)
+
+
+async def _visible_issue(ctx: Context, viewer: Viewer, pk: int, field: str = "id") -> Issue:
+    """The issue, or NOT_FOUND: issues the viewer may not read look like missing ones."""
+    async with ctx.db.sessions() as session:
+        issue = await session.get(Issue, pk)
+    if issue is None or not can_read_issue(viewer, issue):
+        raise not_found(field)
+    return issue
+
+
+async def transition(
+    ctx: Context,
+    input: Any,
+    action: str,
+    *,
+    note_required: bool = False,
+    evidence_required: bool = False,
+    validate=None,
+) -> Result:
+    """The shared path of every mutation that moves an existing issue.
+
+    `validate(v, issue)` may check more input and returns extra keyword arguments for `apply`.
+    """
+    viewer = ctx.require_viewer()
+    v = Validator()
+    pk = v.id(input.id, "Issue", "id")
+    note = v.text(getattr(input, "note", None), "note", NOTE_MAX, required=note_required)
+    v.done()
+    issue = await _visible_issue(ctx, viewer, pk)
+    check(viewer, issue, action)
+    extra = await validate(v, issue) if validate else {}
+    photos = getattr(input, "photos", None)
+    if evidence_required:
+        if note is None and not any(p.field == "note" for p in v.problems):
+            v.fail("note", "evidence_needed")
+        if not photos:
+            v.fail("photos", "evidence_needed")
+    v.done()
+    images = await read_photos(ctx, photos, "photos", strip_location=issue.anonymous)
+    writer = PhotoWriter(ctx.storage)
+    try:
+        async with ctx.db.transaction() as session:
+            event = await apply(
+                session,
+                issue,
+                action,
+                actor_id=viewer.id,
+                now=utcnow(),
+                deadlines=_deadlines(ctx),
+                note=note,
+                **extra,
+            )
+            await writer.add(session, images, issue.id, event.id)
+    except BaseException:
+        await writer.discard()
+        raise
+    return issue, event
+
+
+async def accept(ctx: Context, input: Any) -> Result:
+    return await transition(ctx, input, "accept")
+
+
+async def start_work(ctx: Context, input: Any) -> Result:
+    return await transition(ctx, input, "start")
+
+
+async def add_update(ctx: Context, input: Any) -> Result:
+    return await transition(ctx, input, "update", note_required=True)
+
+
+async def resolve(ctx: Context, input: Any) -> Result:
+    return await transition(ctx, input, "resolve", evidence_required=True)
+
+
+async def escalate(ctx: Context, input: Any) -> Result:
+    return await transition(ctx, input, "escalate")
+
+
+async def reject(ctx: Context, input: Any) -> Result:
+    return await transition(ctx, input, "reject", note_required=True)
+
+
+async def cancel(ctx: Context, input: Any) -> Result:
+    return await transition(ctx, input, "cancel")
+
+
+async def reopen(ctx: Context, input: Any) -> Result:
+    return await transition(ctx, input, "reopen", note_required=True)
+
+
+async def assign(ctx: Context, input: Any) -> Result:
+    async def validate(v: Validator, issue: Issue) -> dict:
+        assignee_id = v.id(input.assignee_id, "Account", "assigneeId")
+        if assignee_id is None:
+            v.done()
+        grants = await GrantsByAccountIdLoader(ctx).load(assignee_id)
+        if not can_be_assigned([(role, path) for role, _id, path in grants], issue):
+            v.fail("assigneeId", "not_staff")
+        return {"assignee_id": assignee_id}
+
+    return await transition(ctx, input, "assign", validate=validate)
+
+
+async def mark_duplicate(ctx: Context, input: Any) -> Result:
+    async def validate(v: Validator, issue: Issue) -> dict:
+        target_id = v.id(input.duplicate_of_id, "Issue", "duplicateOfId")
+        v.done()
+        target = await _visible_issue(ctx, ctx.viewer, target_id, "duplicateOfId")
+        if target.status is IssueStatus.DUPLICATE and target.duplicate_of_id:
+            target = await _visible_issue(ctx, ctx.viewer, target.duplicate_of_id, "duplicateOfId")
+        if target.id == issue.id:
+            v.fail("duplicateOfId", "duplicate_self")
+        return {"changes": {"duplicate_of_id": target.id}}
+
+    return await transition(ctx, input, "mark_duplicate", validate=validate)
+
+
+async def rate(ctx: Context, input: Any) -> Result:
+    rating = input.rating
+    action = "rate_low" if rating is not None and rating <= LOW_RATING else "rate"
+
+    async def validate(v: Validator, issue: Issue) -> dict:
+        if rating is None or not 1 <= rating <= 5:
+            v.fail("rating", "rating_range")
+        comment = v.text(input.comment, "comment", 500)
+        return {"rating": rating, "changes": {"rating_comment": comment}}
+
+    return await transition(ctx, input, action, validate=validate)
+
+
+# --- reporting -------------------------------------------------------------------------
+
+
+async def report(ctx: Context, input: Any) -> Result:
+    viewer = ctx.require_viewer()
+    v = Validator()
+    region_id = v.id(input.region_id, "Region", "regionId")
+    title = v.text(input.title, "title", TITLE_MAX, required=True)
+    description = v.text(input.description, "description", DESCRIPTION_MAX, required=True)
+    request_id = v.text(input.client_request_id, "clientRequestId", 64)
+    contact_name = v.text(input.contact_name, "contactName", NAME_MAX)
+    contact_phone = None
+    if input.contact_phone:
+        try:
+            contact_phone = check_phone(input.contact_phone, "contactPhone")
+        except UserFailure as failure:
+            v.problems.extend(failure.problems)
+    behalf_id = v.id(input.on_behalf_of, "Account", "onBehalfOf")
+    channel = input.channel or Channel.APP
+    home = input.category is IssueCategory.HOME_SERVICE
+    address = v.text(input.service_address, "serviceAddress", ADDRESS_MAX, required=home)
+    window = input.service_window
+    if home and window is None:
+        v.fail("serviceWindow", "service_window")
+    if window is not None and window.end <= window.start:
+        v.fail("serviceWindow.end", "window_order")
+    v.done()
+
+    region = await RegionByIdLoader(ctx).load(region_id)
+    if region is None:
+        raise not_found("regionId")
+    if region.level not in REPORTING_LEVELS:
+        raise invalid("regionId", "region_level")
+    proxy = bool(behalf_id or contact_name or contact_phone) or channel in (
+        Channel.PHONE,
+        Channel.WALK_IN,
+    )
+    if proxy and not can_report_for_others(viewer, region.path):
+        raise Forbidden("proxy_not_allowed")
+    if proxy and behalf_id is None and contact_name is None:
+        raise invalid("contactName", "required")
+    if behalf_id is not None and await AccountByIdLoader(ctx).load(behalf_id) is None:
+        raise not_found("onBehalfOf")
+
+    if request_id is not None:
+        earlier = await _earlier_report(ctx, viewer, request_id)
+        if earlier:
+            return earlier
+    await _check_rate(ctx, viewer, region.path)
+    images = await read_photos(ctx, input.photos, "photos", strip_location=input.anonymous)
+
+    now = utcnow()
+    window_cells = _deadlines(ctx).window(input.category, region.level)
+    issue = Issue(
+        title=title,
+        description=description,
+        category=input.category,
+        status=IssueStatus.SUBMITTED,
+        level=region.level,
+        region_id=region.id,
+        region_path=region.path,
+        reporter_id=behalf_id if proxy else viewer.id,
+        filed_by_id=viewer.id,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        channel=channel,
+        anonymous=bool(input.anonymous),
+        client_request_id=request_id,
+        service_address=address,
+        service_from=window.start if window else None,
+        service_until=window.end if window else None,
+        created_at=now,
+        level_since=now,
+        due_at=now + window_cells.accept,
+    )
+    writer = PhotoWriter(ctx.storage)
+    try:
+        async with ctx.db.transaction() as session:
+            session.add(issue)
+            await session.flush()
+            issue.number = f"{now:%Y}-{issue.id:06d}"
+            event = first_event(issue, viewer.id, now, None)
+            session.add(event)
+            await session.flush()
+            await writer.add(session, images, issue.id, event.id)
+    except IntegrityError:
+        await writer.discard()
+        # The same clientRequestId raced in twice: the other one won; return its result.
+        earlier = request_id and await _earlier_report(ctx, viewer, request_id)
+        if earlier:
+            return earlier
+        raise
+    except BaseException:
+        await writer.discard()
+        raise
+    return issue, event
+
+
+async def _earlier_report(ctx: Context, viewer: Viewer, request_id: str) -> Result | None:
+    rows = await ctx.db.rows(
+        select(Issue, IssueEvent)
+        .join(IssueEvent, IssueEvent.issue_id == Issue.id)
+        .where(
+            Issue.filed_by_id == viewer.id,
+            Issue.client_request_id == request_id,
+            IssueEvent.kind == IssueEventKind.REPORTED,
+        )
+    )
+    if not rows:
+        return None
+    issue, event = rows[0]
+    IssueByIdLoader(ctx).prime(issue.id, issue)
+    return issue, event
+
+
+async def _check_rate(ctx: Context, viewer: Viewer, region_path: str) -> None:
+    """Residents may file `reports_per_hour`; grid heads and officials filing for others
+    are not limited."""
+    if covers(viewer, region_path, OFFICIAL_ROLES):
+        return
+    since = utcnow() - timedelta(hours=1)
+    count = await ctx.db.one(
+        select(func.count()).where(Issue.filed_by_id == viewer.id, Issue.created_at > since)
+    )
+    limit = ctx.settings.reports_per_hour
+    if count >= limit:
+        raise UserFailure.of(ErrorCode.RATE_LIMITED, "report_throttled", None, max=limit)

@@ -1,0 +1,83 @@
+"""Uploaded photos: checked, stored, recorded; removed again if the mutation fails."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.context import Context
+from core.errors import ErrorCode, Problem, UserFailure, invalid
+from core.images import CheckedImage, NotAnImage, check_image
+from core.storage import Storage
+from models.issues import Photo
+
+_EXT = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+
+
+async def read_photos(
+    ctx: Context, uploads: Sequence | None, field: str, *, strip_location: bool
+) -> list[CheckedImage]:
+    """Every upload checked; all problems reported together, each at `photos.N`."""
+    uploads = list(uploads or [])
+    limit = ctx.settings.max_photos
+    if len(uploads) > limit:
+        raise invalid(field, "too_many_photos", max=limit)
+    max_bytes = ctx.settings.max_upload_bytes
+    checked, problems = [], []
+    for index, upload in enumerate(uploads):
+        at = f"{field}.{index}"
+        data = await upload.read(max_bytes + 1) if hasattr(upload, "read") else None
+        if data is None:
+            problems.append(Problem(ErrorCode.VALIDATION, at, "not_an_image", {}))
+        elif len(data) > max_bytes:
+            problems.append(
+                Problem(
+                    ErrorCode.VALIDATION,
+                    at,
+                    "photo_too_large",
+                    {"max": round(max_bytes / 1024 / 1024, 1)},
+                )
+            )
+        else:
+            try:
+                checked.append(check_image(data, strip_location=strip_location))
+            except NotAnImage:
+                problems.append(Problem(ErrorCode.VALIDATION, at, "not_an_image", {}))
+    if problems:
+        raise UserFailure(*problems)
+    return checked
+
+
+class PhotoWriter:
+    """Stores photos for one mutation; `discard()` removes them if it does not commit."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.keys: list[str] = []
+
+    async def add(
+        self, session: AsyncSession, images: list[CheckedImage], issue_id: int, event_id: int
+    ) -> None:
+        for image in images:
+            key = f"{secrets.token_hex(16)}.{_EXT[image.content_type]}"
+            await self.storage.save(key, image.data)
+            self.keys.append(key)
+            session.add(
+                Photo(
+                    issue_id=issue_id,
+                    event_id=event_id,
+                    storage_key=key,
+                    content_type=image.content_type,
+                    width=image.width,
+                    height=image.height,
+                    size=len(image.data),
+                )
+            )
+        await session.flush()
+
+    async def discard(self) -> None:
+        for key in self.keys:
+            await self.storage.delete(key)
+        self.keys.clear()

@@ -1,0 +1,187 @@
+"""The ASGI application (`server:app`) and the command that serves it.
+
+python server.py                 serve on 127.0.0.1:8000 (HOST/PORT or --host/--port)
+python server.py --workers 4     several worker processes
+python server.py migrate         apply database migrations and exit
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+from datetime import timedelta
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route, WebSocketRoute
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+
+from core.bootstrap import migrate, prepare
+from core.config import Settings
+from core.context import Context
+from core.db import Database, create_engine
+from core.errors import language
+from core.identity import ANONYMOUS, bearer_token, load_viewer
+from core.media import media_endpoint
+from core.storage import LocalStorage, Storage
+from resolvers.issues.deadlines import deadlines_from_json
+from resolvers.issues.sweep import run_forever
+from schema import build_schema
+
+log = logging.getLogger("grassroots")
+
+
+class GraphQLApp(GraphQL):
+    """Strawberry's ASGI app with our context: database, storage, viewer and language."""
+
+    def __init__(self, settings: Settings, db: Database, storage: Storage) -> None:
+        protocols = [GRAPHQL_TRANSPORT_WS_PROTOCOL]
+        if settings.legacy_graphql_ws:
+            protocols.append(GRAPHQL_WS_PROTOCOL)
+        super().__init__(
+            build_schema(settings),
+            graphql_ide="graphiql",
+            subscription_protocols=protocols,
+            multipart_uploads_enabled=True,
+            allowed_origins=settings.allowed_origins,
+            connection_init_wait_timeout=timedelta(seconds=10),
+        )
+        self.settings, self.db, self.storage = settings, db, storage
+
+    def encode_json(self, data: object) -> str:
+        return json.dumps(data, ensure_ascii=False)  # Chinese as itself, not \\u escapes
+
+    async def get_context(self, request, response) -> Context:
+        token = bearer_token(request.headers.get("authorization"))
+        viewer = await load_viewer(self.db, token)
+        return Context(
+            settings=self.settings,
+            db=self.db,
+            storage=self.storage,
+            viewer=viewer or ANONYMOUS,
+            bad_token=viewer is None,
+            lang=language(request.headers.get("accept-language")),
+            request=request,
+            response=response,
+        )
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    deadlines_from_json(settings.issue_deadlines)  # fail at start on a bad ISSUE_DEADLINES
+    db = Database(create_engine(settings.database_url))
+    storage = LocalStorage(settings.media_dir)
+    graphql = GraphQLApp(settings, db, storage)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        await prepare(settings, db, storage)
+        sweep = None
+        if settings.sweep_interval_seconds > 0:
+            sweep = asyncio.create_task(
+                run_forever(
+                    db,
+                    deadlines_from_json(settings.issue_deadlines),
+                    settings.sweep_interval_seconds,
+                )
+            )
+        try:
+            yield
+        finally:
+            if sweep:
+                sweep.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweep
+            await db.engine.dispose()
+
+    async def schema_sdl(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(graphql.schema.as_str() + "\n")
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            await db.ping()
+        except Exception as exc:  # any failure means "not ready", with the reason
+            return JSONResponse({"status": "unavailable", "database": str(exc)}, 503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    middleware = []
+    if settings.allowed_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.allowed_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", "accept-language"],
+            )
+        )
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/schema.graphql", schema_sdl),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/media/{key}", media_endpoint(settings.secret_key, storage)),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )
+    app.state.settings, app.state.db, app.state.storage = settings, db, storage
+    return app
+
+
+def __getattr__(name: str):
+    """`server:app` is built on first use, so importing this module has no side effects."""
+    if name == "app":
+        globals()["app"] = create_app()
+        return globals()["app"]
+    raise AttributeError(name)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("command", nargs="?", choices=["serve", "migrate"], default="serve")
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings.from_env()
+    if args.command == "migrate":
+        asyncio.run(migrate(settings.database_url))
+        return
+    if args.workers > 1:
+        # Prepare once here, so the workers do not all migrate and seed at the same moment.
+        async def once() -> None:
+            db = Database(create_engine(settings.database_url))
+            await prepare(settings, db, LocalStorage(settings.media_dir))
+            await db.engine.dispose()
+
+        asyncio.run(once())
+    log.info("GraphiQL on http://%s:%s/graphql", args.host, args.port)
+    uvicorn.run(
+        "server:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+if __name__ == "__main__":
+    main()
