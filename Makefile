@@ -1,0 +1,36 @@
+# Two commands for a newcomer (see README.md):
+#   make run    serve on http://127.0.0.1:8000/graphql with SQLite and the demo county
+#   make test   lint, schema check and the test suite on SQLite (and PostgreSQL if reachable)
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint schema migrate bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/python server.py
+
+test: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+schema: $(VENV)/.installed
+	$(BIN)/python -c 'from schema import sdl; print(sdl(), end="")' > schema.graphql
+
+migrate: $(VENV)/.installed
+	$(BIN)/python server.py migrate
+
+clean:
+	rm -rf $(VENV) data
