@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 import os
-from datetime import timedelta
 
 import uvicorn
 from starlette.applications import Starlette
@@ -23,39 +22,39 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from core.bootstrap import migrate, prepare
 from core.config import Settings
 from core.context import Context
 from core.db import Database, create_engine
 from core.errors import language
-from core.identity import ANONYMOUS, bearer_token, load_viewer
+from core.identity import ANONYMOUS, Viewer, bearer_token, load_viewer
 from core.media import media_endpoint
 from core.storage import LocalStorage, Storage
 from resolvers.issues.deadlines import deadlines_from_json
 from resolvers.issues.sweep import run_forever
 from schema import build_schema
+from schema.extensions import log_unexpected, present
+from schema.issues import IssueEvent
+from subscriptions.hub import Hub
+from subscriptions.metrics import metrics_endpoint
+from subscriptions.protocol import LiveEndpoint, check_tokens
 
 log = logging.getLogger("grassroots")
 
 
 class GraphQLApp(GraphQL):
-    """Strawberry's ASGI app with our context: database, storage, viewer and language."""
+    """Strawberry's ASGI app for HTTP, with our context. Websockets go to LiveEndpoint."""
 
-    def __init__(self, settings: Settings, db: Database, storage: Storage) -> None:
-        protocols = [GRAPHQL_TRANSPORT_WS_PROTOCOL]
-        if settings.legacy_graphql_ws:
-            protocols.append(GRAPHQL_WS_PROTOCOL)
+    def __init__(self, settings: Settings, db: Database, storage: Storage, hub: Hub) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql",
-            subscription_protocols=protocols,
+            subscription_protocols=(),
             multipart_uploads_enabled=True,
             allowed_origins=settings.allowed_origins,
-            connection_init_wait_timeout=timedelta(seconds=10),
         )
-        self.settings, self.db, self.storage = settings, db, storage
+        self.settings, self.db, self.storage, self.hub = settings, db, storage, hub
 
     def encode_json(self, data: object) -> str:
         return json.dumps(data, ensure_ascii=False)  # Chinese as itself, not \\u escapes
@@ -67,6 +66,7 @@ class GraphQLApp(GraphQL):
             settings=self.settings,
             db=self.db,
             storage=self.storage,
+            live=self.hub,
             viewer=viewer or ANONYMOUS,
             bad_token=viewer is None,
             lang=language(request.headers.get("accept-language")),
@@ -80,27 +80,53 @@ def create_app(settings: Settings | None = None) -> Starlette:
     deadlines_from_json(settings.issue_deadlines)  # fail at start on a bad ISSUE_DEADLINES
     db = Database(create_engine(settings.database_url))
     storage = LocalStorage(settings.media_dir)
-    graphql = GraphQLApp(settings, db, storage)
+
+    def format_result(result, context: Context) -> dict:
+        body: dict = {"data": result.data}
+        if result.errors:
+            log_unexpected(result.errors)
+            body["errors"] = [
+                present(e, context.lang, settings.production).formatted for e in result.errors
+            ]
+        return body
+
+    hub = Hub(
+        db,
+        settings.broadcast_url,
+        settings.broadcast_channel,
+        root_value=IssueEvent.from_model,
+        format_result=format_result,
+        poll_seconds=settings.live_poll_seconds,
+    )
+    graphql = GraphQLApp(settings, db, storage, hub)
+
+    def make_context(viewer: Viewer, lang: str) -> Context:
+        return Context(
+            settings=settings, db=db, storage=storage, live=hub, viewer=viewer, lang=lang
+        )
+
+    live = LiveEndpoint(settings, hub, graphql.schema, make_context)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         await prepare(settings, db, storage)
-        sweep = None
+        await hub.start()
+        tasks = [asyncio.create_task(check_tokens(hub, settings.token_check_seconds))]
         if settings.sweep_interval_seconds > 0:
-            sweep = asyncio.create_task(
-                run_forever(
-                    db,
-                    deadlines_from_json(settings.issue_deadlines),
-                    settings.sweep_interval_seconds,
-                )
+            sweep = run_forever(
+                db,
+                deadlines_from_json(settings.issue_deadlines),
+                settings.sweep_interval_seconds,
+                on_event=hub.committed,
             )
+            tasks.append(asyncio.create_task(sweep))
         try:
             yield
         finally:
-            if sweep:
-                sweep.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sweep
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await hub.stop()
             await db.engine.dispose()
 
     async def schema_sdl(request: Request) -> PlainTextResponse:
@@ -110,11 +136,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> JSONResponse:
+        checks = {"database": "ok", "broker": "ok"}
         try:
             await db.ping()
         except Exception as exc:  # any failure means "not ready", with the reason
-            return JSONResponse({"status": "unavailable", "database": str(exc)}, 503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+            checks["database"] = str(exc)
+        if not hub.backplane.connected:
+            checks["broker"] = "disconnected; reconnecting"
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ok" if ready else "unavailable", **checks}, 200 if ready else 503
+        )
 
     middleware = []
     if settings.allowed_origins:
@@ -129,7 +161,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
+            WebSocketRoute("/graphql", live),
+            Route("/metrics", metrics_endpoint),
             Route("/schema.graphql", schema_sdl),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
@@ -139,6 +172,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.settings, app.state.db, app.state.storage = settings, db, storage
+    app.state.hub = hub
     return app
 
 

@@ -43,6 +43,13 @@ class Settings:
     issue_deadlines: str = "{}"  # JSON, see resolvers/issues/deadlines.py
     legacy_graphql_ws: bool = False
     photo_url_ttl_seconds: int = 3600
+    broadcast_channel: str = "grassroots.issue-events"
+    live_poll_seconds: float = 2.0
+    live_outbox_messages: int = 1000
+    live_outbox_bytes: int = 4 * 1024 * 1024
+    connection_init_timeout_seconds: float = 10.0
+    max_subscriptions_per_connection: int = 100
+    token_check_seconds: float = 30.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -82,6 +89,12 @@ class Settings:
             sweep_interval_seconds=float(env.get("SWEEP_INTERVAL") or 60),
             issue_deadlines=env.get("ISSUE_DEADLINES") or "{}",
             legacy_graphql_ws=_bool(env.get("LEGACY_GRAPHQL_WS"), False),
+            broadcast_channel=env.get("BROADCAST_CHANNEL") or "grassroots.issue-events",
+            live_poll_seconds=float(env.get("LIVE_POLL_SECONDS") or 2),
+            live_outbox_messages=int(env.get("LIVE_OUTBOX_MESSAGES") or 1000),
+            live_outbox_bytes=int(env.get("LIVE_OUTBOX_BYTES") or 4 * 1024 * 1024),
+            connection_init_timeout_seconds=float(env.get("CONNECTION_INIT_TIMEOUT") or 10),
+            max_subscriptions_per_connection=int(env.get("MAX_SUBSCRIPTIONS") or 100),
         )
 
 

@@ -18,14 +18,14 @@ class Context:
     db: Database
     storage: Storage
     viewer: Viewer
+    # The live layer (subscriptions.hub.Hub): told of every committed event.
+    live: Any = None
     lang: str = "zh"
     request: Any = None
     response: Any = None
     # The request carried a token that is unknown, expired or revoked.
     bad_token: bool = False
     loaders: dict[type, Any] = field(default_factory=dict)
-    # Work to run once the mutation's transaction has committed (e.g. publishing events).
-    after_commit: list[Any] = field(default_factory=list)
 
     def require_viewer(self) -> Viewer:
         if not self.viewer.signed_in:

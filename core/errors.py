@@ -83,6 +83,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Your sign-in is no longer valid (unknown, expired or revoked token); sign in again.",
     ),
     "forbidden": ("您无权执行此操作。", "You are not allowed to do this."),
+    "token_expired": ("登录已过期，请重新登录。", "Your sign-in expired; sign in again."),
+    "token_revoked": ("您已退出登录，订阅已结束。", "You signed out; the subscription ended."),
+    "too_many_subscriptions": (
+        "每个连接最多 {max} 个订阅。",
+        "At most {max} subscriptions per connection.",
+    ),
+    "replay_too_long": (
+        "错过的事件太多，请重新查询后再订阅。",
+        "Too many missed events to replay: query the current state, then subscribe again.",
+    ),
     "page_size": ("每页最多 {max} 条。", "At most {max} items per page."),
     "bad_cursor": ("分页游标无效。", "Not a valid cursor."),
     "negative": ("不能为负数。", "Must not be negative."),

@@ -15,7 +15,7 @@ from demo.people import World
 from models.base import utcnow
 from models.issues import Channel, Issue, IssueCategory, IssueStatus
 from resolvers.issues.deadlines import deadlines_from_json
-from resolvers.issues.lifecycle import apply, first_event
+from resolvers.issues.lifecycle import apply, open_issue
 from resolvers.issues.photos import PhotoWriter
 
 C = IssueCategory
@@ -185,9 +185,14 @@ def demo_photo(text_colour: str, label: str) -> bytes:
     return out.getvalue()
 
 
+async def attach(session: AsyncSession, storage: Storage, data: bytes, event) -> None:
+    writer = PhotoWriter(storage)
+    await writer.store([check_image(data, strip_location=False)])
+    writer.record(session, event.issue_id, event.id)
+
+
 async def load(session: AsyncSession, storage: Storage, settings: Settings, world: World) -> None:
     deadlines = deadlines_from_json(settings.issue_deadlines)
-    writer = PhotoWriter(storage)
     now = utcnow()
     made: list[Issue] = []
     for n, (title, text, category, code, who, age, steps, opts) in enumerate(SCENARIOS):
@@ -213,14 +218,8 @@ async def load(session: AsyncSession, storage: Storage, settings: Settings, worl
             service_from=now + timedelta(days=1, hours=1) if opts.get("home") else None,
             service_until=now + timedelta(days=1, hours=4) if opts.get("home") else None,
         )
-        session.add(issue)
-        await session.flush()
-        issue.number = f"{at:%Y}-{issue.id:06d}"
-        event = first_event(issue, filer.id, at, None)
-        session.add(event)
-        await session.flush()
-        report_photo = check_image(demo_photo("#7a5c3a", f"report {n + 1}"), strip_location=False)
-        await writer.add(session, [report_photo], issue.id, event.id)
+        event = await open_issue(session, issue, filer.id)
+        await attach(session, storage, demo_photo("#7a5c3a", f"report {n + 1}"), event)
         for i, (action, actor, note, photos, extra) in enumerate(steps):
             step_at = at + timedelta(hours=(i + 1) * 0.5)
             kwargs = {"note": note}
@@ -240,8 +239,5 @@ async def load(session: AsyncSession, storage: Storage, settings: Settings, worl
                 **kwargs,
             )
             if photos:
-                evidence = check_image(
-                    demo_photo("#2f7a3a", f"{action} {n + 1}"), strip_location=False
-                )
-                await writer.add(session, [evidence], issue.id, event.id)
+                await attach(session, storage, demo_photo("#2f7a3a", f"{action} {n + 1}"), event)
         made.append(issue)

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.tools import merge_types
 
 from core.config import Settings
 from schema.accounts import AccountMutations, AccountQueries
 from schema.extensions import ErrorPolicy, log_unexpected
-from schema.issues import IssueMutations, IssueQueries
+from schema.issues import IssueMutations, IssueQueries, IssueSubscriptions
 from schema.regions import RegionQueries
 
 QUERIES = (AccountQueries, RegionQueries, IssueQueries)
 MUTATIONS = (AccountMutations, IssueMutations)
+SUBSCRIPTIONS = (IssueSubscriptions,)
 
 
 class Schema(strawberry.Schema):
@@ -40,15 +42,23 @@ def build_schema(settings: Settings | None = None) -> Schema:
     return Schema(
         query=merge_types("Query", (NodeQueries, *QUERIES)),
         mutation=merge_types("Mutation", MUTATIONS),
+        subscription=merge_types("Subscription", SUBSCRIPTIONS),
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+            lambda: AddValidationRules(limit_rules(settings)),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
             lambda: ErrorPolicy(mask=settings.production),
         ],
     )
+
+
+def limit_rules(settings: Settings) -> list[type[ASTValidationRule]]:
+    """Depth and alias limits, shared by HTTP (as an extension) and the websocket protocol."""
+    return [
+        max_depth_rule(settings.max_query_depth, None, None),
+        max_aliases_rule(settings.max_aliases),
+    ]
 
 
 def sdl() -> str:

@@ -9,6 +9,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from core.errors import UserFailure
+from core.ids import node_pk
 from models import accounts as m
 from resolvers import accounts as r
 from resolvers.regions import RegionByIdLoader
@@ -41,7 +42,7 @@ class Account(relay.Node):
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
         info.context.require_viewer()
-        rows = await r.AccountByIdLoader(info).load_many([int(i) for i in node_ids])
+        rows = await r.AccountByIdLoader(info).load_many([node_pk(i) for i in node_ids])
         return [cls.from_model(row) if row else None for row in rows]
 
     @strawberry.field(

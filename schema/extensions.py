@@ -18,46 +18,48 @@ def is_expected(error: GraphQLError) -> bool:
     return original is None or isinstance(original, CodedError | UserFailure | GraphQLError)
 
 
-class ErrorPolicy(MaskErrors):
-    """Words coded errors in the request's language with `extensions.code` and `field`;
-    masks unexpected errors (in production) as "Unexpected error." with code INTERNAL."""
-
-    def __init__(self, mask: bool) -> None:
-        super().__init__(should_mask_error=lambda e: mask and not is_expected(e))
-
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        lang = getattr(self.execution_context.context, "lang", "zh")
-        out = []
-        for error in errors:
-            original = error.original_error
-            if isinstance(original, CodedError):
-                out.append(
-                    self._coded(
-                        error, original.code, original.key, original.field, original.params, lang
-                    )
-                )
-            elif isinstance(original, UserFailure):
-                p = original.problems[0]
-                out.append(self._coded(error, p.code.value, p.key, p.field, p.params, lang))
-            elif self.should_mask_error(error):
-                masked = self.anonymise_error(error)
-                masked.extensions = {"code": "INTERNAL"}
-                out.append(masked)
-            else:
-                out.append(error)
-        return out
-
-    @staticmethod
-    def _coded(error, code, key, field, params, lang) -> GraphQLError:
-        extensions = {"code": code} | ({"field": field} if field else {})
+def present(error: GraphQLError, lang: str, mask: bool) -> GraphQLError:
+    """The error as a client sees it: coded errors worded in `lang`, bugs masked if asked."""
+    original = error.original_error
+    if isinstance(original, CodedError):
+        return _coded(error, original.code, original.key, original.field, original.params, lang)
+    if isinstance(original, UserFailure):
+        p = original.problems[0]
+        return _coded(error, p.code.value, p.key, p.field, p.params, lang)
+    if mask and not is_expected(error):
         return GraphQLError(
-            translate(key, lang, **params),
+            "Unexpected error.",
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
             path=error.path,
-            extensions=extensions,
+            extensions={"code": "INTERNAL"},
         )
+    return error
+
+
+def _coded(error, code, key, field, params, lang) -> GraphQLError:
+    extensions = {"code": code} | ({"field": field} if field else {})
+    return GraphQLError(
+        translate(key, lang, **params),
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=extensions,
+    )
+
+
+class ErrorPolicy(MaskErrors):
+    """Applies `present` to every error of an HTTP or websocket operation."""
+
+    def __init__(self, mask: bool) -> None:
+        super().__init__()
+        self.mask = mask
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        lang = getattr(self.execution_context.context, "lang", "zh")
+        return [present(error, lang, self.mask) for error in errors]
 
 
 def log_unexpected(errors: list[GraphQLError]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from datetime import datetime
 
 import strawberry
@@ -13,11 +13,12 @@ from strawberry.types import Info
 
 from core import permissions
 from core.errors import Forbidden, UserFailure
+from core.ids import node_pk
 from core.media import signed_url
 from core.pagination import encode_cursor, page_size, slice_page
 from models import issues as m
 from models.base import utcnow
-from resolvers.issues import lifecycle, mutations, queries
+from resolvers.issues import lifecycle, live, mutations, queries
 from resolvers.issues.loaders import (
     EventsByIssueIdLoader,
     IssueByIdLoader,
@@ -86,9 +87,10 @@ class TimeWindowInput:
     end: datetime
 
 
-async def _readable_issue(info: Info, issue_id: int) -> m.Issue:
+async def _readable_issue(info: Info, issue_id: int) -> m.Issue | None:
+    """The issue, None when there is none, FORBIDDEN when the viewer may not read it."""
     row = await IssueByIdLoader(info).load(issue_id)
-    if row is None or not permissions.can_read_issue(info.context.viewer, row):
+    if row is not None and not permissions.can_read_issue(info.context.viewer, row):
         raise Forbidden()
     return row
 
@@ -126,7 +128,7 @@ class IssueEvent(relay.Node):
         from sqlalchemy import select
 
         info.context.require_viewer()
-        ids = [int(i) for i in node_ids]
+        ids = [node_pk(i) for i in node_ids]
         rows = {
             e.id: e
             for e in await info.context.db.all(select(m.IssueEvent).where(m.IssueEvent.id.in_(ids)))
@@ -218,7 +220,8 @@ class Issue(relay.Node):
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
         info.context.require_viewer()
-        return [cls.from_model(await _readable_issue(info, int(i))) for i in node_ids]
+        rows = [await _readable_issue(info, node_pk(i)) for i in node_ids]
+        return [cls.from_model(row) if row else None for row in rows]
 
     @strawberry.field(description="Past its deadline and still open.")
     def overdue(self) -> bool:
@@ -480,3 +483,22 @@ class IssueMutations:
     )
     async def reopen_issue(self, info: Info, input: IssueNoteInput) -> IssuePayload:
         return await _payload(info, mutations.reopen(info.context, input))
+
+
+@strawberry.type
+class IssueSubscriptions:
+    @strawberry.subscription(
+        description="Every event that creates an issue or changes its status or level, for "
+        "issues in the region and below. `after` (an event's `cursor`) first replays, in "
+        "order, what was missed since that event."
+    )
+    async def issue_status_changed(
+        self, info: Info, region_id: strawberry.ID, after: str | None = None
+    ) -> AsyncIterator[IssueEvent]:
+        return await live.status_changes(info.context, region_id, after)
+
+    @strawberry.subscription(description="Every timeline event of one issue.")
+    async def issue_updated(
+        self, info: Info, id: strawberry.ID, after: str | None = None
+    ) -> AsyncIterator[IssueEvent]:
+        return await live.issue_updates(info.context, id, after)

@@ -8,6 +8,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from core.ids import node_pk
 from models import regions as m
 from resolvers import regions as r
 from schema.common import Connection
@@ -31,7 +32,7 @@ class Region(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        rows = await r.RegionByIdLoader(info).load_many([int(i) for i in node_ids])
+        rows = await r.RegionByIdLoader(info).load_many([node_pk(i) for i in node_ids])
         return [cls.from_model(row) if row else None for row in rows]
 
     @strawberry.field

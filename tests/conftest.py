@@ -219,8 +219,9 @@ class StatementCounter:
         self.engine = engine.sync_engine
         self.count = 0
 
-    def _count(self, *args) -> None:
-        self.count += 1
+    def _count(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if not context.execution_options.get("background"):  # the hub's own reads
+            self.count += 1
 
     def __enter__(self) -> StatementCounter:
         event.listen(self.engine, "before_cursor_execute", self._count)

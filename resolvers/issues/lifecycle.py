@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import permissions
@@ -154,22 +154,23 @@ async def apply(
     )
     if result.rowcount != 1:
         raise UserFailure.of(ErrorCode.CONFLICT, "conflict", "id")
-    event = IssueEvent(
-        issue_id=issue.id,
-        kind=t.kind,
-        from_status=issue.status,
-        to_status=to,
-        from_level=issue.level,
-        level=level,
-        region_path=issue.region_path,
-        actor_id=actor_id,
-        assignee_id=assignee_id,
-        note=note,
-        rating=rating,
-        at=now,
+    event = await append_event(
+        session,
+        IssueEvent(
+            issue_id=issue.id,
+            kind=t.kind,
+            from_status=issue.status,
+            to_status=to,
+            from_level=issue.level,
+            level=level,
+            region_path=issue.region_path,
+            actor_id=actor_id,
+            assignee_id=assignee_id,
+            note=note,
+            rating=rating,
+            at=now,
+        ),
     )
-    session.add(event)
-    await session.flush()
     for key, value in values.items():
         setattr(issue, key, value)
     return event
@@ -186,16 +187,40 @@ def _due(issue: Issue, to: IssueStatus, level, now: datetime, deadlines: Deadlin
     return None
 
 
-def first_event(issue: Issue, actor_id: int, now: datetime, note: str | None) -> IssueEvent:
-    return IssueEvent(
-        issue_id=issue.id,
-        kind=K.REPORTED,
-        from_status=None,
-        to_status=issue.status,
-        from_level=None,
-        level=issue.level,
-        region_path=issue.region_path,
-        actor_id=actor_id,
-        note=note,
-        at=now,
+async def open_issue(session: AsyncSession, issue: Issue, actor_id: int) -> IssueEvent:
+    """Insert a new issue (already SUBMITTED, with its due date) and its REPORTED event."""
+    session.add(issue)
+    await session.flush()
+    issue.number = f"{issue.created_at:%Y}-{issue.id:06d}"
+    return await append_event(
+        session,
+        IssueEvent(
+            issue_id=issue.id,
+            kind=K.REPORTED,
+            from_status=None,
+            to_status=issue.status,
+            from_level=None,
+            level=issue.level,
+            region_path=issue.region_path,
+            actor_id=actor_id,
+            at=issue.created_at,
+        ),
     )
+
+
+EVENT_LOG_LOCK = 727_002
+
+
+async def append_event(session: AsyncSession, event: IssueEvent) -> IssueEvent:
+    """Add an event to the log so that event ids become visible in increasing order.
+
+    Subscribers resume "after" an id, so an event must never commit after one with a higher
+    id. SQLite holds its write lock from the first write to the commit, which already gives
+    that order; PostgreSQL allocates ids concurrently, so the id is taken under a
+    transaction-scoped advisory lock, held only for the rest of the (short) transaction.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOG_LOCK})
+    session.add(event)
+    await session.flush()
+    return event

@@ -25,7 +25,7 @@ from models.base import utcnow
 from models.issues import Channel, Issue, IssueCategory, IssueEvent, IssueEventKind, IssueStatus
 from resolvers.accounts import AccountByIdLoader, GrantsByAccountIdLoader, check_phone
 from resolvers.issues.deadlines import deadlines_from_json
-from resolvers.issues.lifecycle import LOW_RATING, apply, check, first_event
+from resolvers.issues.lifecycle import LOW_RATING, apply, check, open_issue
 from resolvers.issues.loaders import IssueByIdLoader
 from resolvers.issues.photos import PhotoWriter, read_photos
 from resolvers.regions import RegionByIdLoader
@@ -77,6 +77,7 @@ async def transition(
     v.done()
     images = await read_photos(ctx, photos, "photos", strip_location=issue.anonymous)
     writer = PhotoWriter(ctx.storage)
+    await writer.store(images)
     try:
         async with ctx.db.transaction() as session:
             event = await apply(
@@ -89,10 +90,11 @@ async def transition(
                 note=note,
                 **extra,
             )
-            await writer.add(session, images, issue.id, event.id)
+            writer.record(session, issue.id, event.id)
     except BaseException:
         await writer.discard()
         raise
+    await ctx.live.committed(event)
     return issue, event
 
 
@@ -244,15 +246,11 @@ async def report(ctx: Context, input: Any) -> Result:
         due_at=now + window_cells.accept,
     )
     writer = PhotoWriter(ctx.storage)
+    await writer.store(images)
     try:
         async with ctx.db.transaction() as session:
-            session.add(issue)
-            await session.flush()
-            issue.number = f"{now:%Y}-{issue.id:06d}"
-            event = first_event(issue, viewer.id, now, None)
-            session.add(event)
-            await session.flush()
-            await writer.add(session, images, issue.id, event.id)
+            event = await open_issue(session, issue, viewer.id)
+            writer.record(session, issue.id, event.id)
     except IntegrityError:
         await writer.discard()
         # The same clientRequestId raced in twice: the other one won; return its result.
@@ -263,6 +261,7 @@ async def report(ctx: Context, input: Any) -> Result:
     except BaseException:
         await writer.discard()
         raise
+    await ctx.live.committed(event)
     return issue, event
 
 

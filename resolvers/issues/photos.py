@@ -51,19 +51,21 @@ async def read_photos(
 
 
 class PhotoWriter:
-    """Stores photos for one mutation; `discard()` removes them if it does not commit."""
+    """Stores a mutation's photo files before its transaction (no file I/O while the event
+    log is locked), records their rows inside it, and `discard()`s the files if it fails."""
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
-        self.keys: list[str] = []
+        self.stored: list[tuple[str, CheckedImage]] = []
 
-    async def add(
-        self, session: AsyncSession, images: list[CheckedImage], issue_id: int, event_id: int
-    ) -> None:
+    async def store(self, images: list[CheckedImage]) -> None:
         for image in images:
             key = f"{secrets.token_hex(16)}.{_EXT[image.content_type]}"
             await self.storage.save(key, image.data)
-            self.keys.append(key)
+            self.stored.append((key, image))
+
+    def record(self, session: AsyncSession, issue_id: int, event_id: int) -> None:
+        for key, image in self.stored:
             session.add(
                 Photo(
                     issue_id=issue_id,
@@ -75,9 +77,8 @@ class PhotoWriter:
                     size=len(image.data),
                 )
             )
-        await session.flush()
 
     async def discard(self) -> None:
-        for key in self.keys:
+        for key, _image in self.stored:
             await self.storage.delete(key)
-        self.keys.clear()
+        self.stored.clear()

@@ -1,0 +1,319 @@
+"""One hub per process: reads the event log in order and fans events out to subscriptions.
+
+Identical subscriptions (same document, variables and viewer) form a group: the group
+executes its selection set once per event and every member gets the same bytes, with only
+its own subscription id spliced in. Clients never block the hub: each connection has a
+bounded outbox (see protocol.py).
+
+Ordering and resuming: the hub keeps `last_id`, the highest event id it has fanned out, and
+reads `id > last_id` from the log. A member joining with `after=c` first gets the events in
+(c, last_id] from the log, then live ones (> last_id): no gap, no repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from graphql import ExecutionResult
+from graphql.execution import Executor, execute_subscription_event
+from sqlalchemy import func, select
+from sqlalchemy.sql import ColumnElement
+
+from core.db import Database
+from core.identity import Viewer
+from models.issues import Issue, IssueEvent
+from subscriptions.backplane import Backplane
+from subscriptions.metrics import DELIVERED, EVENTS_READ, GROUPS, SUBSCRIPTIONS
+
+log = logging.getLogger("grassroots.live")
+READ_BATCH = 500
+REPLAY_LIMIT = 10_000
+
+
+class Spec(Protocol):
+    """Which events one subscription field delivers (built by the domain's resolver)."""
+
+    key: tuple
+
+    def matches(self, event: IssueEvent) -> bool: ...
+    def where(self) -> ColumnElement[bool]: ...
+    def allowed(self, viewer: Viewer, issue: Issue) -> bool: ...
+
+
+@dataclass
+class LiveStream:
+    """What a subscription resolver returns: the websocket protocol joins it to the hub."""
+
+    spec: Spec
+    after: int | None
+
+    def __aiter__(self):
+        raise TypeError("subscriptions are served over websockets (graphql-transport-ws)")
+
+
+class Outbox(Protocol):
+    viewer: Viewer
+
+    def send(self, text: str) -> None: ...
+
+
+class ReplayTooLong(Exception):
+    pass
+
+
+class Member:
+    """One subscription of one connection."""
+
+    __slots__ = ("floor", "live", "outbox", "pending", "prefix", "sub_id")
+
+    def __init__(self, outbox: Outbox, sub_id: str, next_type: str) -> None:
+        self.outbox = outbox
+        self.sub_id = sub_id
+        self.prefix = f'{{"id":{json.dumps(sub_id)},"type":"{next_type}","payload":'
+        self.floor = 0  # events up to here are already delivered (or were missed on purpose)
+        self.live = False
+        self.pending: list[tuple[int, str]] = []
+
+    def push(self, event_id: int, payload: str) -> None:
+        if event_id <= self.floor:
+            return
+        if not self.live:
+            self.pending.append((event_id, payload))
+            return
+        self.floor = event_id
+        self.outbox.send(self.prefix + payload + "}")
+
+
+class Group:
+    """Subscriptions with the same document, variables, viewer and language."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        key: tuple,
+        spec: Spec,
+        viewer: Viewer,
+        executor: Executor,
+        make_context: Callable[[], Any],
+    ) -> None:
+        self.hub = hub
+        self.key = key
+        self.spec = spec
+        self.viewer = viewer
+        self.executor = executor
+        self.make_context = make_context
+        self.members: set[Member] = set()
+        self.rendered: OrderedDict[int, str] = OrderedDict()
+
+    async def render(self, event: IssueEvent) -> str:
+        """The `payload` JSON for one event, executed once for the whole group."""
+        cached = self.rendered.get(event.id)
+        if cached is not None:
+            return cached
+        per_event = self.executor.build_per_event_executor(self.hub.root_value(event))
+        per_event.context_value = self.make_context()  # fresh DataLoaders for each event
+        result = execute_subscription_event(per_event)
+        if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
+            result = await result
+        payload = json.dumps(
+            self.hub.format_result(result, per_event.context_value),
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        self.rendered[event.id] = payload
+        if len(self.rendered) > 64:
+            self.rendered.popitem(last=False)
+        return payload
+
+    def deliver(self, event_id: int, payload: str) -> None:
+        for member in list(self.members):
+            member.push(event_id, payload)
+        DELIVERED.inc(len(self.members))
+
+
+class Hub:
+    def __init__(
+        self,
+        db: Database,
+        backplane_url: str,
+        channel: str,
+        *,
+        root_value: Callable[[IssueEvent], Any],
+        format_result: Callable[[ExecutionResult, Any], dict],
+        poll_seconds: float = 2.0,
+    ) -> None:
+        self.db = db
+        self.root_value = root_value
+        self.format_result = format_result
+        self.poll_seconds = poll_seconds
+        self.backplane = Backplane(backplane_url, channel, self._on_message)
+        self.groups: dict[tuple, Group] = {}
+        self.outboxes: set[Any] = set()
+        self.last_id = 0
+        self._reading: asyncio.Task | None = None
+        self._again = False
+        self._tasks: list[asyncio.Task] = []
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.last_id = await self.db.one(select(func.coalesce(func.max(IssueEvent.id), 0)))
+        await self.backplane.start()
+        self._tasks.append(asyncio.create_task(self._poll(), name="live-poll"))
+
+    async def stop(self) -> None:
+        for task in [*self._tasks, self._reading]:
+            if task:
+                task.cancel()
+        await asyncio.gather(
+            *(t for t in [*self._tasks, self._reading] if t), return_exceptions=True
+        )
+        await self.backplane.stop()
+
+    async def _poll(self) -> None:
+        """The safety net: read the log every few seconds even if no doorbell rang."""
+        while True:
+            await asyncio.sleep(self.poll_seconds)
+            self.ring()
+
+    # --- what writers call, after their transaction committed ----------------------------
+
+    async def committed(self, event: IssueEvent) -> None:
+        self.ring()
+        await self.backplane.publish(f"e:{event.id}")
+
+    async def revoked(self, token_hash: str) -> None:
+        self._on_message(f"r:{token_hash}")
+        await self.backplane.publish(f"r:{token_hash}")
+
+    def _on_message(self, message: str) -> None:
+        if message.startswith("r:"):
+            token_hash = message[2:]
+            for outbox in list(self.outboxes):
+                if outbox.viewer.token_hash == token_hash:
+                    outbox.end_session("token_revoked")
+        else:
+            self.ring()
+
+    # --- reading the log ----------------------------------------------------------------
+
+    def ring(self) -> None:
+        """Read the log now (coalesced: one reader at a time, re-run if rung meanwhile)."""
+        if self._reading and not self._reading.done():
+            self._again = True
+            return
+        self._reading = asyncio.create_task(self._read(), name="live-read")
+
+    async def _read(self) -> None:
+        while True:
+            self._again = False
+            try:
+                rows = await self.db.rows(
+                    select(IssueEvent, Issue)
+                    .join(Issue, Issue.id == IssueEvent.issue_id)
+                    .where(IssueEvent.id > self.last_id)
+                    .order_by(IssueEvent.id)
+                    .limit(READ_BATCH)
+                    .execution_options(background=True)  # not part of any request
+                )
+            except Exception:
+                log.exception("reading the event log failed; retrying on the next poll")
+                return
+            for event, issue in rows:
+                # Advanced before fanning out: a member joining while this event renders
+                # replays it from the log (and `Member.floor` drops the second copy).
+                self.last_id = event.id
+                await self._fan_out(event, issue)
+            EVENTS_READ.inc(len(rows))
+            if len(rows) < READ_BATCH and not self._again:
+                return
+
+    async def _fan_out(self, event: IssueEvent, issue: Issue) -> None:
+        targets = [
+            g
+            for g in self.groups.values()
+            if g.spec.matches(event) and g.spec.allowed(g.viewer, issue)
+        ]
+        if not targets:
+            return
+        payloads = await asyncio.gather(*(g.render(event) for g in targets), return_exceptions=True)
+        for group, payload in zip(targets, payloads, strict=True):
+            if isinstance(payload, BaseException):
+                log.error("rendering event %s failed", event.id, exc_info=payload)
+                continue
+            group.deliver(event.id, payload)
+
+    # --- members --------------------------------------------------------------------------
+
+    async def join(
+        self,
+        outbox: Outbox,
+        sub_id: str,
+        next_type: str,
+        stream: LiveStream,
+        key: tuple,
+        executor: Executor,
+        make_context: Callable[[], Any],
+    ) -> Member:
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = Group(
+                self, key, stream.spec, outbox.viewer, executor, make_context
+            )
+            GROUPS.inc()
+        member = Member(outbox, sub_id, next_type)
+        snapshot = self.last_id
+        member.floor = stream.after if stream.after is not None else snapshot
+        group.members.add(member)  # from here on, live events are kept in member.pending
+        SUBSCRIPTIONS.inc()
+        try:
+            if member.floor < snapshot:
+                await self._replay(group, member, snapshot)
+        except BaseException:
+            self.leave(group.key, member)
+            raise
+        member.floor = max(member.floor, snapshot)
+        member.live = True
+        for event_id, payload in member.pending:
+            member.push(event_id, payload)
+        member.pending.clear()
+        return member
+
+    async def _replay(self, group: Group, member: Member, upto: int) -> None:
+        """Events in (member.floor, upto] that the member's subscription would have seen."""
+        cursor, sent = member.floor, 0
+        while cursor < upto:
+            rows = await self.db.rows(
+                select(IssueEvent, Issue)
+                .join(Issue, Issue.id == IssueEvent.issue_id)
+                .where(IssueEvent.id > cursor, IssueEvent.id <= upto, group.spec.where())
+                .order_by(IssueEvent.id)
+                .limit(READ_BATCH)
+            )
+            if not rows:
+                break
+            for event, issue in rows:
+                cursor = event.id
+                if group.spec.allowed(group.viewer, issue):
+                    sent += 1
+                    if sent > REPLAY_LIMIT:
+                        raise ReplayTooLong()
+                    member.outbox.send(member.prefix + await group.render(event) + "}")
+                    DELIVERED.inc()
+                member.floor = cursor
+
+    def leave(self, key: tuple, member: Member) -> None:
+        group = self.groups.get(key)
+        if group is None or member not in group.members:
+            return
+        group.members.discard(member)
+        SUBSCRIPTIONS.dec()
+        if not group.members:
+            del self.groups[key]
+            GROUPS.dec()

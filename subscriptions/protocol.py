@@ -1,0 +1,443 @@
+"""The websocket endpoint: `graphql-transport-ws` (and, if configured, legacy `graphql-ws`).
+
+Pure ASGI through Starlette's WebSocket. Subscriptions are joined to the process's hub
+(grouped, executed once per event); queries and mutations sent over the socket run through
+the schema as over HTTP. Each connection has a bounded outbox drained by its own writer
+task, so a client that stops reading is cut off (close code 4413) instead of growing memory
+or slowing anyone else; it may reconnect and resume with `after`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    OperationType,
+    get_operation_ast,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.execution import Executor, create_source_event_stream
+from sqlalchemy import select
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from core.config import Settings
+from core.errors import language, translate
+from core.identity import ANONYMOUS, Viewer, bearer_token, load_viewer
+from models.accounts import AuthToken
+from models.base import utcnow
+from schema import limit_rules
+from schema.extensions import present
+from subscriptions.hub import Hub, LiveStream, ReplayTooLong
+from subscriptions.metrics import CONNECTIONS, SLOW_CLIENTS
+
+log = logging.getLogger("grassroots.ws")
+
+CLOSE_BAD_MESSAGE = 4400
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_INIT_TIMEOUT = 4408
+CLOSE_DUPLICATE_ID = 4409
+CLOSE_SLOW_CONSUMER = 4413
+CLOSE_TOO_MANY_INITS = 4429
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    subscribe: str
+    stop: str
+    next: str
+    error: str
+    complete: str
+
+
+TRANSPORT_WS = Dialect("graphql-transport-ws", "subscribe", "complete", "next", "error", "complete")
+LEGACY_WS = Dialect("graphql-ws", "start", "stop", "data", "error", "complete")
+
+
+class LiveEndpoint:
+    """The ASGI app mounted at the websocket route of /graphql."""
+
+    def __init__(self, settings: Settings, hub: Hub, schema, make_context: Callable) -> None:
+        self.settings = settings
+        self.hub = hub
+        self.schema = schema
+        self.make_context = make_context
+        self.dialects = [TRANSPORT_WS] + ([LEGACY_WS] if settings.legacy_graphql_ws else [])
+        rules = [*specified_rules, *limit_rules(settings)]
+        max_tokens = settings.max_query_tokens
+
+        @lru_cache(maxsize=512)
+        def prepare(query: str) -> DocumentNode | list[GraphQLError]:
+            try:
+                document = parse(query, max_tokens=max_tokens)
+            except GraphQLError as error:
+                return [error]
+            return validate(schema._schema, document, rules) or document
+
+        self.prepare = prepare
+
+    async def __call__(self, scope, receive, send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        offered = scope.get("subprotocols", [])
+        dialect = next((d for d in self.dialects if d.name in offered), None)
+        origin = websocket.headers.get("origin")
+        allowed = self.settings.allowed_origins
+        if dialect is None or (origin and allowed and origin not in allowed):
+            await websocket.close(code=1008 if dialect else 4406)
+            return
+        await websocket.accept(subprotocol=dialect.name)
+        await Connection(self, websocket, dialect).run()
+
+
+class Connection:
+    def __init__(self, endpoint: LiveEndpoint, websocket: WebSocket, dialect: Dialect) -> None:
+        self.endpoint = endpoint
+        self.hub = endpoint.hub
+        self.settings = endpoint.settings
+        self.ws = websocket
+        self.dialect = dialect
+        self.viewer: Viewer = ANONYMOUS
+        self.lang = "zh"
+        self.acked = False
+        self.closed = False
+        self.subscriptions: dict[str, Any] = {}  # id -> (group key, Member) or a Task
+        self.outbox: deque[str] = deque()
+        self.outbox_bytes = 0
+        self.ready = asyncio.Event()
+        self.expiry: asyncio.TimerHandle | None = None
+        self._closing: asyncio.Task | None = None
+
+    # --- the outbox (what the hub calls) ---------------------------------------------------
+
+    def send(self, text: str) -> None:
+        if self.closed:
+            return
+        if (
+            len(self.outbox) >= self.settings.live_outbox_messages
+            or self.outbox_bytes + len(text) > self.settings.live_outbox_bytes
+        ):
+            SLOW_CLIENTS.inc()
+            log.info(
+                "closing a connection that stopped reading (%d messages waiting)", len(self.outbox)
+            )
+            self.close_soon(CLOSE_SLOW_CONSUMER, "Too many messages waiting: resume with after")
+            return
+        self.outbox.append(text)
+        self.outbox_bytes += len(text)
+        self.ready.set()
+
+    def send_json(self, message: dict) -> None:
+        self.send(json.dumps(message, ensure_ascii=False, separators=(",", ":")))
+
+    def end_session(self, key: str) -> None:
+        """The token expired or was revoked: every stream ends with an error, then the socket."""
+        if self.closed:
+            return
+        error = {"message": translate(key, self.lang), "extensions": {"code": "UNAUTHENTICATED"}}
+        for sub_id in list(self.subscriptions):
+            self.send_json({"id": sub_id, "type": self.dialect.error, "payload": [error]})
+            self._forget(sub_id)
+        self.close_soon(CLOSE_FORBIDDEN, "Forbidden: " + key.replace("_", " "))
+
+    def close_soon(self, code: int, reason: str) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self._forget_all()
+        if code == CLOSE_SLOW_CONSUMER:  # what it did not read is dropped now, not later
+            self.outbox.clear()
+            self.outbox_bytes = 0
+        self._closing = asyncio.create_task(self._close(code, reason))
+
+    async def _close(self, code: int, reason: str) -> None:
+        self._writer_task.cancel()
+        await asyncio.gather(self._writer_task, return_exceptions=True)
+        # The close frame waits behind whatever the client has not read yet; give a slow
+        # client some time to take it (it learns why, and resumes), then drop the socket.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._flush_and_close(code, reason), timeout=30)
+        if self._reader is not None:
+            self._reader.cancel()  # still waiting for a message that will never come
+
+    async def _flush_and_close(self, code: int, reason: str) -> None:
+        await self._flush()
+        if self.ws.application_state == WebSocketState.CONNECTED:
+            await self.ws.close(code=code, reason=reason)
+
+    async def _flush(self) -> None:
+        while self.outbox:
+            text = self.outbox.popleft()
+            self.outbox_bytes -= len(text)
+            await self.ws.send_text(text)
+
+    async def _writer(self) -> None:
+        while not self.closed:
+            await self.ready.wait()
+            self.ready.clear()
+            if self.closed:
+                return
+            await self._flush()
+
+    # --- the connection's life --------------------------------------------------------------
+
+    async def run(self) -> None:
+        CONNECTIONS.inc()
+        self.hub.outboxes.add(self)
+        self._reader = asyncio.current_task()
+        self._writer_task = asyncio.create_task(self._writer())
+        try:
+            await self._read()
+        except (WebSocketDisconnect, asyncio.CancelledError, RuntimeError):
+            pass
+        finally:
+            self._reader = None  # done reading: nothing for `_close` to interrupt
+            if self._closing is None:
+                self.closed = True
+                self._forget_all()
+                self._closing = asyncio.create_task(self._close(1000, ""))
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(self._closing)
+            if self.expiry:
+                self.expiry.cancel()
+            self.hub.outboxes.discard(self)
+            CONNECTIONS.dec()
+
+    async def _read(self) -> None:
+        timer = asyncio.get_running_loop().call_later(
+            self.settings.connection_init_timeout_seconds, self._init_timed_out
+        )
+        try:
+            while not self.closed:
+                message = await self._next_message()
+                if message is None:
+                    return
+                await self._handle(message)
+        finally:
+            timer.cancel()
+
+    def _init_timed_out(self) -> None:
+        if not self.acked:
+            self.close_soon(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")
+
+    async def _next_message(self) -> dict | None:
+        while True:
+            text = await self.ws.receive_text()
+            try:
+                message = json.loads(text)
+                if isinstance(message, dict) and isinstance(message.get("type"), str):
+                    return message
+            except ValueError:
+                pass
+            self.close_soon(CLOSE_BAD_MESSAGE, "Invalid message received")
+            return None
+
+    async def _handle(self, message: dict) -> None:
+        kind = message["type"]
+        if kind == "connection_init":
+            await self._init(message.get("payload"))
+        elif kind == "ping":
+            self.send_json({"type": "pong"})
+        elif kind in ("pong", "ka"):
+            pass
+        elif kind == "connection_terminate":
+            self.close_soon(1000, "terminated")
+        elif not self.acked:
+            self.close_soon(CLOSE_UNAUTHORIZED, "Unauthorized")
+        elif kind == self.dialect.subscribe:
+            await self._subscribe(message)
+        elif kind == self.dialect.stop:
+            self._forget(str(message.get("id")))
+        else:
+            self.close_soon(CLOSE_BAD_MESSAGE, f"Unexpected message of type {kind}")
+
+    async def _init(self, payload: Any) -> None:
+        if self.acked:
+            self.close_soon(CLOSE_TOO_MANY_INITS, "Too many initialisation requests")
+            return
+        payload = payload if isinstance(payload, dict) else {}
+        header = (
+            payload.get("authorization")
+            or payload.get("Authorization")
+            or self.ws.headers.get("authorization")
+        )
+        lang = payload.get("acceptLanguage") or self.ws.headers.get("accept-language")
+        self.lang = language(lang if isinstance(lang, str) else None)
+        token = bearer_token(header) if isinstance(header, str) else None
+        viewer = await load_viewer(self.hub.db, token)
+        if viewer is None:
+            self.close_soon(CLOSE_FORBIDDEN, "Forbidden: unknown, expired or revoked token")
+            return
+        self.viewer = viewer
+        if viewer.token_expires_at is not None:
+            delay = (viewer.token_expires_at - utcnow()).total_seconds()
+            self.expiry = asyncio.get_running_loop().call_later(
+                max(delay, 0), self.end_session, "token_expired"
+            )
+        self.acked = True
+        self.send_json({"type": "connection_ack"})
+
+    async def _subscribe(self, message: dict) -> None:
+        sub_id = message.get("id")
+        payload = message.get("payload")
+        if (
+            not isinstance(sub_id, str)
+            or not isinstance(payload, dict)
+            or not isinstance(payload.get("query"), str)
+        ):
+            self.close_soon(CLOSE_BAD_MESSAGE, "Invalid subscribe message")
+            return
+        if sub_id in self.subscriptions:
+            self.close_soon(CLOSE_DUPLICATE_ID, f"Subscriber for {sub_id} already exists")
+            return
+        if len(self.subscriptions) >= self.settings.max_subscriptions_per_connection:
+            self._error(
+                sub_id,
+                [
+                    {
+                        "message": translate(
+                            "too_many_subscriptions",
+                            self.lang,
+                            max=self.settings.max_subscriptions_per_connection,
+                        ),
+                        "extensions": {"code": "RATE_LIMITED"},
+                    }
+                ],
+            )
+            return
+        variables = payload.get("variables") or {}
+        operation_name = payload.get("operationName")
+        prepared = self.endpoint.prepare(payload["query"])
+        if isinstance(prepared, list):
+            self._error(sub_id, [e.formatted for e in prepared])
+            return
+        operation = get_operation_ast(prepared, operation_name)
+        if operation is None:
+            self._error(sub_id, [{"message": "Unknown operation."}])
+            return
+        if operation.operation != OperationType.SUBSCRIPTION:
+            task = asyncio.create_task(self._execute(sub_id, payload))
+            self.subscriptions[sub_id] = task
+            return
+        context = self.endpoint.make_context(self.viewer, self.lang)
+        executor = Executor.build(
+            self.endpoint.schema._schema, prepared, None, context, variables, operation_name
+        )
+        if isinstance(executor, list):
+            self._error(sub_id, [e.formatted for e in executor])
+            return
+        stream = create_source_event_stream(executor)
+        if asyncio.iscoroutine(stream) or isinstance(stream, asyncio.Future):
+            stream = await stream
+        if isinstance(stream, ExecutionResult):
+            self._error(sub_id, self._formatted(stream.errors or []))
+            return
+        assert isinstance(stream, LiveStream), stream
+        key = (
+            payload["query"],
+            operation_name,
+            json.dumps(variables, sort_keys=True, ensure_ascii=False),
+            self.viewer.id,
+            tuple(self.viewer.grants),
+            self.lang,
+        )
+        self.subscriptions[sub_id] = (key, None)  # taken, while the replay runs
+
+        def make_context():
+            return self.endpoint.make_context(self.viewer, self.lang)
+
+        try:
+            member = await self.hub.join(
+                self, sub_id, self.dialect.next, stream, key, executor, make_context
+            )
+        except ReplayTooLong:
+            self.subscriptions.pop(sub_id, None)
+            self._error(
+                sub_id,
+                [
+                    {
+                        "message": translate("replay_too_long", self.lang),
+                        "extensions": {"code": "CURSOR_TOO_OLD"},
+                    }
+                ],
+            )
+            return
+        if self.closed or sub_id not in self.subscriptions:
+            self.hub.leave(key, member)
+            return
+        self.subscriptions[sub_id] = (key, member)
+
+    async def _execute(self, sub_id: str, payload: dict) -> None:
+        """A query or mutation over the socket: one `next`, then `complete`."""
+        try:
+            result = await self.endpoint.schema.execute(
+                payload["query"],
+                variable_values=payload.get("variables"),
+                context_value=self.endpoint.make_context(self.viewer, self.lang),
+                operation_name=payload.get("operationName"),
+            )
+            body = {"data": result.data}
+            if result.errors:
+                body["errors"] = [e.formatted for e in result.errors]
+            self.send_json({"id": sub_id, "type": self.dialect.next, "payload": body})
+            self.send_json({"id": sub_id, "type": self.dialect.complete})
+        finally:
+            self.subscriptions.pop(sub_id, None)
+
+    def _formatted(self, errors: list[GraphQLError]) -> list[dict]:
+        return [present(e, self.lang, self.settings.production).formatted for e in errors]
+
+    def _error(self, sub_id: str, errors: list[dict]) -> None:
+        self.send_json({"id": sub_id, "type": self.dialect.error, "payload": errors})
+
+    def _forget(self, sub_id: str) -> None:
+        entry = self.subscriptions.pop(sub_id, None)
+        if isinstance(entry, tuple) and entry[1] is not None:
+            self.hub.leave(entry[0], entry[1])
+        elif isinstance(entry, asyncio.Task):
+            entry.cancel()
+
+    def _forget_all(self) -> None:
+        for sub_id in list(self.subscriptions):
+            self._forget(sub_id)
+
+
+async def check_tokens(hub: Hub, interval: float) -> None:
+    """Every `interval` seconds, end the sessions whose token expired or was revoked
+    (logout also rings every process at once; this catches what a broker outage dropped)."""
+    while True:
+        await asyncio.sleep(interval)
+        hashes = {o.viewer.token_hash for o in hub.outboxes if o.viewer.token_hash}
+        if not hashes:
+            continue
+        try:
+            alive = set(
+                await hub.db.all(
+                    select(AuthToken.token_hash)
+                    .where(
+                        AuthToken.token_hash.in_(hashes),
+                        AuthToken.revoked_at.is_(None),
+                        AuthToken.expires_at > utcnow(),
+                    )
+                    .execution_options(background=True)
+                )
+            )
+        except Exception:
+            log.exception("checking session tokens failed")
+            continue
+        for outbox in list(hub.outboxes):
+            if outbox.viewer.token_hash and outbox.viewer.token_hash not in alive:
+                outbox.end_session("token_revoked")

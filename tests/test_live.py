@@ -1,0 +1,188 @@
+"""Subscriptions over real websockets against the running app (one process)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from server import create_app
+from tests.conftest import (
+    COUNTY,
+    DEPUTY,
+    GRID,
+    OTHER_RESIDENT,
+    RESIDENT,
+    TOWNSHIP,
+    VILLAGE,
+    Api,
+    ServerThread,
+)
+from tests.issue_ops import ACCEPT, START, UPDATE, act, ok, report
+from tests.live_client import ISSUE_UPDATED, STATUS_CHANGED, LiveClient, StalledClient
+
+
+def county_id(api: Api) -> str:
+    return api.region_of(COUNTY)
+
+
+def watch(api: Api, phone: str, region: str, after: str | None = None) -> LiveClient:
+    client = LiveClient(api.server.url)
+    assert client.init(api.token(phone))["type"] == "connection_ack"
+    client.subscribe("s1", STATUS_CHANGED, {"region": region, "after": after})
+    return client
+
+
+def test_county_dashboard_sees_status_changes_but_not_progress_notes(api: Api):
+    dashboard = watch(api, COUNTY, county_id(api))
+    try:
+        village = api.region_of(VILLAGE)
+        issue = ok(report(api, RESIDENT, village))["issue"]
+        ok(act(api, UPDATE, VILLAGE, issue["id"], note="已电话联系"))  # not a status change
+        ok(act(api, ACCEPT, VILLAGE, issue["id"]))
+        reported, accepted = dashboard.events("s1", 2)
+        assert reported["kind"] == "REPORTED" and reported["toStatus"] == "SUBMITTED"
+        assert reported["issue"]["number"] == issue["number"]
+        assert accepted["kind"] == "ACCEPTED" and accepted["fromStatus"] == "SUBMITTED"
+        assert accepted["issue"]["status"] == "ACCEPTED"
+        assert accepted["cursor"] > reported["cursor"] or accepted["cursor"] != reported["cursor"]
+    finally:
+        dashboard.close()
+
+
+def test_resume_with_after_replays_exactly_what_was_missed(api: Api):
+    county = county_id(api)
+    village = api.region_of(VILLAGE)
+    first = watch(api, COUNTY, county)
+    issue = ok(report(api, RESIDENT, village))["issue"]
+    (seen,) = first.events("s1", 1)
+    first.close()  # the dashboard's network drops
+
+    ok(act(api, ACCEPT, VILLAGE, issue["id"]))
+    ok(act(api, START, VILLAGE, issue["id"]))
+    other = ok(report(api, RESIDENT, village))["issue"]
+
+    resumed = watch(api, COUNTY, county, after=seen["cursor"])
+    try:
+        missed = resumed.events("s1", 3)
+        assert [(e["kind"], e["issue"]["id"]) for e in missed] == [
+            ("ACCEPTED", issue["id"]),
+            ("STARTED", issue["id"]),
+            ("REPORTED", other["id"]),
+        ]
+        ok(act(api, ACCEPT, VILLAGE, other["id"]))  # then live, with no repeat in between
+        (live,) = resumed.events("s1", 1)
+        assert (live["kind"], live["issue"]["id"]) == ("ACCEPTED", other["id"])
+    finally:
+        resumed.close()
+
+
+def test_issue_updated_delivers_the_whole_timeline_to_the_reporter(api: Api):
+    issue = ok(report(api, RESIDENT, api.region_of(VILLAGE)))["issue"]
+    client = LiveClient(api.server.url)
+    try:
+        client.init(api.token(RESIDENT))
+        client.subscribe("mine", ISSUE_UPDATED, {"id": issue["id"]})
+        ok(act(api, UPDATE, VILLAGE, issue["id"], note="明天上门查看"))
+        ok(act(api, ACCEPT, VILLAGE, issue["id"]))
+        updated, accepted = client.events("mine", 2)
+        assert updated["kind"] == "UPDATED" and updated["note"] == "明天上门查看"
+        assert updated["actor"]["displayName"] == "何勇"
+        assert accepted["kind"] == "ACCEPTED"
+    finally:
+        client.close()
+
+
+def test_subscriptions_are_authorised_at_start(api: Api):
+    client = LiveClient(api.server.url)
+    try:
+        client.init(api.token(RESIDENT))
+        client.subscribe("a", STATUS_CHANGED, {"region": county_id(api)})
+        refused = client.next("a")
+        assert refused["type"] == "error"
+        assert refused["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+        issue = ok(report(api, RESIDENT, api.region_of(VILLAGE)))["issue"]
+        other = LiveClient(api.server.url)
+        other.init(api.token(OTHER_RESIDENT))
+        other.subscribe("b", ISSUE_UPDATED, {"id": issue["id"]})
+        assert other.next("b")["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+        other.subscribe("c", STATUS_CHANGED, {"region": "bm90LWFuLWlk"})
+        bad = other.next("c")
+        assert bad["type"] == "error" and bad["payload"][0]["extensions"]["code"] == "VALIDATION"
+        other.close()
+    finally:
+        client.close()
+
+
+def test_events_outside_the_watched_region_are_not_delivered(api: Api):
+    township = api.region_of(TOWNSHIP)
+    deputy = watch(api, DEPUTY, township)
+    try:
+        other_village = api.region_of(OTHER_RESIDENT)  # a courtyard in the other township
+        ok(report(api, OTHER_RESIDENT, other_village))
+        mine = ok(report(api, RESIDENT, api.region_of(GRID)))["issue"]
+        (event,) = deputy.events("s1", 1)
+        assert event["issue"]["id"] == mine["id"]
+    finally:
+        deputy.close()
+
+
+def test_bad_token_closes_with_4403_and_subscribe_before_init_with_4401(api: Api):
+    client = LiveClient(api.server.url)
+    client.send({"type": "connection_init", "payload": {"authorization": "Bearer nope"}})
+    assert client.close_code() == 4403
+    early = LiveClient(api.server.url)
+    early.subscribe("x", STATUS_CHANGED, {"region": county_id(api)})
+    assert early.close_code() == 4401
+
+
+def test_logout_ends_the_stream_with_a_clear_error(api: Api):
+    login = api.ok('mutation { login(phone: "13800000001", password: "demo-password") { token } }')
+    token = login["login"]["token"]
+    client = LiveClient(api.server.url)
+    client.init(token)
+    client.subscribe("s", STATUS_CHANGED, {"region": county_id(api)})
+    assert client.nothing_for(0.3)
+    assert api.ok("mutation { logout }", token=token) == {"logout": True}
+    ended = client.next("s")
+    assert ended["type"] == "error"
+    assert ended["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert client.close_code() == 4403
+
+
+def test_queries_and_mutations_also_run_over_the_socket(api: Api):
+    client = LiveClient(api.server.url)
+    try:
+        client.init(api.token(RESIDENT))
+        client.subscribe("q", "{ viewer { displayName } }", {})
+        result = client.next("q")
+        assert result["payload"]["data"] == {"viewer": {"displayName": "崔玉环"}}
+        assert client.next("q")["type"] == "complete"
+    finally:
+        client.close()
+
+
+def test_a_client_that_stops_reading_is_cut_off_and_others_are_not(api: Api):
+    settings = replace(api.settings, live_outbox_messages=5, demo_data=False)
+    with ServerThread(create_app(settings)) as server:
+        fast = Api(server, settings)
+        long_text = "村道塌方情况说明" * 600  # ~14 KB of UTF-8 in every message
+        issue = ok(report(fast, RESIDENT, fast.region_of(VILLAGE), description=long_text))
+        issue = issue["issue"]
+        copies = " ".join(f"c{i}: issue {{ description }}" for i in range(19))  # ~270 KB
+        stalled = StalledClient(
+            server.port,
+            fast.token(RESIDENT),
+            f"subscription($id: ID!) {{ issueUpdated(id: $id) {{ kind {copies} }} }}",
+            {"id": issue["id"]},
+        )
+        healthy = LiveClient(server.url)
+        healthy.init(fast.token(VILLAGE))
+        healthy.subscribe("h", ISSUE_UPDATED, {"id": issue["id"]})
+        note = "进展" * 1000
+        for _ in range(60):  # the stalled client reads none of these (~16 MB)
+            ok(act(fast, UPDATE, VILLAGE, issue["id"], note=note))
+        assert len(healthy.events("h", 60)) == 60
+        assert stalled.close_code(timeout=20) == 4413
+        metrics = fast.http.get("/metrics").text
+        assert "grassroots_slow_clients_dropped_total" in metrics
+        healthy.close()
+        fast.http.close()
