@@ -20,7 +20,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
 from core.bootstrap import migrate, prepare
@@ -75,7 +75,20 @@ class GraphQLApp(GraphQL):
         )
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+class App(Starlette):
+    """Starlette for HTTP. Websockets on /graphql go straight to the live endpoint, past the
+    middleware stack: thousands of idle dashboard sockets would each hold its frames."""
+
+    live: LiveEndpoint
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == "/graphql":
+            await self.live(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> App:
     settings = settings or Settings.from_env()
     deadlines_from_json(settings.issue_deadlines)  # fail at start on a bad ISSUE_DEADLINES
     db = Database(create_engine(settings.database_url))
@@ -158,10 +171,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 allow_headers=["authorization", "content-type", "accept-language"],
             )
         )
-    app = Starlette(
+    app = App(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", live),
             Route("/metrics", metrics_endpoint),
             Route("/schema.graphql", schema_sdl),
             Route("/healthz", healthz),
@@ -173,6 +185,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings, app.state.db, app.state.storage = settings, db, storage
     app.state.hub = hub
+    app.live = live
     return app
 
 
@@ -213,6 +226,10 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         workers=args.workers,
         proxy_headers=True,
+        ws="websockets-sansio",
+        # Compression would keep zlib state per connection and compress the same bytes once
+        # per subscriber: memory and CPU that county dashboards cannot afford.
+        ws_per_message_deflate=False,
         log_level="info",
     )
 

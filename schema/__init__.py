@@ -34,6 +34,9 @@ class Schema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> Schema:
     settings = settings or Settings(database_url="sqlite://")
 
+    # The same rule classes for every request, or the validation cache never hits.
+    rules = limit_rules(settings)
+
     # Made per schema: strawberry's relay.node() field cannot be shared by two schemas.
     @strawberry.type
     class NodeQueries:
@@ -44,7 +47,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         mutation=merge_types("Mutation", MUTATIONS),
         subscription=merge_types("Subscription", SUBSCRIPTIONS),
         extensions=[
-            lambda: AddValidationRules(limit_rules(settings)),
+            lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,13 +27,14 @@ from sqlalchemy import func, select
 from sqlalchemy.sql import ColumnElement
 
 from core.db import Database
-from core.identity import Viewer
+from core.identity import ANONYMOUS, Viewer, load_viewer, token_digest
 from models.issues import Issue, IssueEvent
 from subscriptions.backplane import Backplane
 from subscriptions.metrics import DELIVERED, EVENTS_READ, GROUPS, SUBSCRIPTIONS
 
 log = logging.getLogger("grassroots.live")
 READ_BATCH = 500
+VIEWER_TTL = 60.0
 REPLAY_LIMIT = 10_000
 
 
@@ -159,6 +161,7 @@ class Hub:
         self._reading: asyncio.Task | None = None
         self._again = False
         self._tasks: list[asyncio.Task] = []
+        self._viewers: dict[str, tuple[float, asyncio.Future]] = {}
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -182,6 +185,31 @@ class Hub:
             await asyncio.sleep(self.poll_seconds)
             self.ring()
 
+    # --- who is connecting -----------------------------------------------------------------
+
+    async def viewer(self, token: str | None) -> Viewer | None:
+        """The viewer of a bearer token, shared for a minute by every socket presenting it:
+        a wall of dashboards reconnecting at once costs one lookup, and one Viewer in memory.
+        Revocation still ends their sessions at once (see `_on_message`)."""
+        if not token:
+            return ANONYMOUS
+        digest = token_digest(token)
+        now = time.monotonic()
+        cached = self._viewers.get(digest)
+        if cached is None or cached[0] < now:
+            if len(self._viewers) > 10_000:
+                self._viewers = {k: v for k, v in self._viewers.items() if v[0] >= now}
+            cached = (now + VIEWER_TTL, asyncio.ensure_future(load_viewer(self.db, token)))
+            self._viewers[digest] = cached
+        try:
+            return await asyncio.shield(cached[1])
+        except Exception:
+            self._viewers.pop(digest, None)
+            raise
+
+    def forget_viewer(self, token_hash: str) -> None:
+        self._viewers.pop(token_hash, None)
+
     # --- what writers call, after their transaction committed ----------------------------
 
     async def committed(self, event: IssueEvent) -> None:
@@ -195,6 +223,7 @@ class Hub:
     def _on_message(self, message: str) -> None:
         if message.startswith("r:"):
             token_hash = message[2:]
+            self.forget_viewer(token_hash)
             for outbox in list(self.outboxes):
                 if outbox.viewer.token_hash == token_hash:
                     outbox.end_session("token_revoked")

@@ -1,6 +1,6 @@
 """The websocket endpoint: `graphql-transport-ws` (and, if configured, legacy `graphql-ws`).
 
-Pure ASGI through Starlette's WebSocket. Subscriptions are joined to the process's hub
+Pure ASGI. Subscriptions are joined to the process's hub
 (grouped, executed once per event); queries and mutations sent over the socket run through
 the schema as over HTTP. Each connection has a bounded outbox drained by its own writer
 task, so a client that stops reading is cut off (close code 4413) instead of growing memory
@@ -23,7 +23,9 @@ from graphql import (
     DocumentNode,
     ExecutionResult,
     GraphQLError,
+    OperationDefinitionNode,
     OperationType,
+    VariableNode,
     get_operation_ast,
     parse,
     specified_rules,
@@ -31,11 +33,11 @@ from graphql import (
 )
 from graphql.execution import Executor, create_source_event_stream
 from sqlalchemy import select
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from core.config import Settings
-from core.errors import language, translate
-from core.identity import ANONYMOUS, Viewer, bearer_token, load_viewer
+from core.errors import BadRequest, language, translate
+from core.identity import ANONYMOUS, Viewer, bearer_token
+from core.pagination import decode_cursor
 from models.accounts import AuthToken
 from models.base import utcnow
 from schema import limit_rules
@@ -91,40 +93,85 @@ class LiveEndpoint:
         self.prepare = prepare
 
     async def __call__(self, scope, receive, send) -> None:
-        websocket = WebSocket(scope, receive, send)
+        if (await receive())["type"] != "websocket.connect":
+            return
+        headers = {
+            name: value.decode("latin-1")
+            for name, value in scope.get("headers", [])
+            if name in (b"origin", b"authorization", b"accept-language")
+        }
         offered = scope.get("subprotocols", [])
         dialect = next((d for d in self.dialects if d.name in offered), None)
-        origin = websocket.headers.get("origin")
+        origin = headers.get(b"origin")
         allowed = self.settings.allowed_origins
         if dialect is None or (origin and allowed and origin not in allowed):
-            await websocket.close(code=1008 if dialect else 4406)
+            await send({"type": "websocket.close", "code": 1008 if dialect else 4406})
             return
-        await websocket.accept(subprotocol=dialect.name)
-        await Connection(self, websocket, dialect).run()
+        await send({"type": "websocket.accept", "subprotocol": dialect.name})
+        connection = Connection(self, receive, send, dialect)
+        connection.header_auth = headers.get(b"authorization")
+        connection.header_lang = headers.get(b"accept-language")
+        await connection.run()
 
 
 class Connection:
-    def __init__(self, endpoint: LiveEndpoint, websocket: WebSocket, dialect: Dialect) -> None:
+    """One websocket: its viewer, its subscriptions, and its outbox. Pure ASGI, slotted:
+    a county may keep thousands of these open all day."""
+
+    __slots__ = (
+        "_closing",
+        "_reader",
+        "_writer_task",
+        "acked",
+        "asgi_send",
+        "blocked",
+        "closed",
+        "dialect",
+        "disconnected",
+        "endpoint",
+        "expiry",
+        "header_auth",
+        "header_lang",
+        "hub",
+        "lang",
+        "outbox",
+        "outbox_bytes",
+        "receive",
+        "settings",
+        "subscriptions",
+        "viewer",
+    )
+
+    def __init__(self, endpoint: LiveEndpoint, receive, asgi_send, dialect: Dialect) -> None:
         self.endpoint = endpoint
         self.hub = endpoint.hub
         self.settings = endpoint.settings
-        self.ws = websocket
+        self.receive = receive
+        self.asgi_send = asgi_send
         self.dialect = dialect
+        self.header_auth: str | None = None
+        self.header_lang: str | None = None
         self.viewer: Viewer = ANONYMOUS
         self.lang = "zh"
         self.acked = False
         self.closed = False
+        self.disconnected = False
         self.subscriptions: dict[str, Any] = {}  # id -> (group key, Member) or a Task
         self.outbox: deque[str] = deque()
         self.outbox_bytes = 0
-        self.ready = asyncio.Event()
+        self._writer_task: asyncio.Task | None = None  # only while something waits
+        self._reader: asyncio.Task | None = None
         self.expiry: asyncio.TimerHandle | None = None
         self._closing: asyncio.Task | None = None
+        self.blocked: tuple | None = None  # a send that the paused transport holds up
 
     # --- the outbox (what the hub calls) ---------------------------------------------------
 
     def send(self, text: str) -> None:
         if self.closed:
+            return
+        if self._writer_task is None:  # nothing waiting: straight to the socket
+            self._send_now(text)
             return
         if (
             len(self.outbox) >= self.settings.live_outbox_messages
@@ -138,7 +185,40 @@ class Connection:
             return
         self.outbox.append(text)
         self.outbox_bytes += len(text)
-        self.ready.set()
+        self._wake_writer()
+
+    def _send_now(self, text: str) -> None:
+        """Hand one message to the server's ASGI `send` without a task switch.
+
+        With 5,000 subscribers a task wake-up per message would cost more than the send.
+        uvicorn's `send` runs to completion at once unless the transport is paused (the
+        client is not reading): then the half-done call is parked in `blocked`, the writer
+        task finishes it when the transport drains, and later messages wait in the outbox.
+        """
+        call = self.asgi_send({"type": "websocket.send", "text": text})
+        try:
+            waiting_for = call.send(None)
+        except StopIteration:
+            return
+        except Exception:  # the client is gone; the reader will notice and clean up
+            self.closed = True
+            return
+        self.blocked = (call, waiting_for)
+        self._wake_writer()
+
+    async def _finish_blocked(self) -> None:
+        call, waiting_for = self.blocked
+        try:
+            while True:
+                # Wait *beside* the parked call for what it waits on; awaiting that future
+                # directly from a second coroutine is refused by asyncio.
+                await asyncio.wait((waiting_for,))
+                waiting_for = call.send(None)
+        except StopIteration:
+            pass
+        finally:
+            self.blocked = None
+            call.close()
 
     def send_json(self, message: dict) -> None:
         self.send(json.dumps(message, ensure_ascii=False, separators=(",", ":")))
@@ -164,8 +244,10 @@ class Connection:
         self._closing = asyncio.create_task(self._close(code, reason))
 
     async def _close(self, code: int, reason: str) -> None:
-        self._writer_task.cancel()
-        await asyncio.gather(self._writer_task, return_exceptions=True)
+        writer = self._writer_task
+        if writer is not None:
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
         # The close frame waits behind whatever the client has not read yet; give a slow
         # client some time to take it (it learns why, and resumes), then drop the socket.
         with contextlib.suppress(Exception):
@@ -174,23 +256,28 @@ class Connection:
             self._reader.cancel()  # still waiting for a message that will never come
 
     async def _flush_and_close(self, code: int, reason: str) -> None:
-        await self._flush()
-        if self.ws.application_state == WebSocketState.CONNECTED:
-            await self.ws.close(code=code, reason=reason)
+        await self._drain()
+        if not self.disconnected:
+            await self.asgi_send({"type": "websocket.close", "code": code, "reason": reason})
 
-    async def _flush(self) -> None:
-        while self.outbox:
-            text = self.outbox.popleft()
-            self.outbox_bytes -= len(text)
-            await self.ws.send_text(text)
+    async def _drain(self) -> None:
+        """The writer: finishes the parked send, then sends what waited, in order."""
+        try:
+            while True:
+                if self.blocked is not None:
+                    await self._finish_blocked()
+                if not self.outbox:
+                    return
+                text = self.outbox.popleft()
+                self.outbox_bytes -= len(text)
+                self._send_now(text)
+        finally:
+            self._writer_task = None
 
-    async def _writer(self) -> None:
-        while not self.closed:
-            await self.ready.wait()
-            self.ready.clear()
-            if self.closed:
-                return
-            await self._flush()
+    def _wake_writer(self) -> None:
+        """A writer task exists only while messages wait: most sockets never need one."""
+        if self._writer_task is None:
+            self._writer_task = asyncio.create_task(self._drain())
 
     # --- the connection's life --------------------------------------------------------------
 
@@ -198,10 +285,9 @@ class Connection:
         CONNECTIONS.inc()
         self.hub.outboxes.add(self)
         self._reader = asyncio.current_task()
-        self._writer_task = asyncio.create_task(self._writer())
         try:
             await self._read()
-        except (WebSocketDisconnect, asyncio.CancelledError, RuntimeError):
+        except (asyncio.CancelledError, RuntimeError, OSError):
             pass
         finally:
             self._reader = None  # done reading: nothing for `_close` to interrupt
@@ -235,7 +321,14 @@ class Connection:
 
     async def _next_message(self) -> dict | None:
         while True:
-            text = await self.ws.receive_text()
+            message = await self.receive()
+            if message["type"] == "websocket.disconnect":
+                self.disconnected = True
+                return None
+            text = message.get("text")
+            if text is None:
+                self.close_soon(CLOSE_BAD_MESSAGE, "Messages must be text")
+                return None
             try:
                 message = json.loads(text)
                 if isinstance(message, dict) and isinstance(message.get("type"), str):
@@ -269,15 +362,11 @@ class Connection:
             self.close_soon(CLOSE_TOO_MANY_INITS, "Too many initialisation requests")
             return
         payload = payload if isinstance(payload, dict) else {}
-        header = (
-            payload.get("authorization")
-            or payload.get("Authorization")
-            or self.ws.headers.get("authorization")
-        )
-        lang = payload.get("acceptLanguage") or self.ws.headers.get("accept-language")
+        header = payload.get("authorization") or payload.get("Authorization") or self.header_auth
+        lang = payload.get("acceptLanguage") or self.header_lang
         self.lang = language(lang if isinstance(lang, str) else None)
         token = bearer_token(header) if isinstance(header, str) else None
-        viewer = await load_viewer(self.hub.db, token)
+        viewer = await self.hub.viewer(token)
         if viewer is None:
             self.close_soon(CLOSE_FORBIDDEN, "Forbidden: unknown, expired or revoked token")
             return
@@ -332,32 +421,52 @@ class Connection:
             task = asyncio.create_task(self._execute(sub_id, payload))
             self.subscriptions[sub_id] = task
             return
-        context = self.endpoint.make_context(self.viewer, self.lang)
-        executor = Executor.build(
-            self.endpoint.schema._schema, prepared, None, context, variables, operation_name
-        )
-        if isinstance(executor, list):
-            self._error(sub_id, [e.formatted for e in executor])
-            return
-        stream = create_source_event_stream(executor)
-        if asyncio.iscoroutine(stream) or isinstance(stream, asyncio.Future):
-            stream = await stream
-        if isinstance(stream, ExecutionResult):
-            self._error(sub_id, self._formatted(stream.errors or []))
-            return
-        assert isinstance(stream, LiveStream), stream
+        after_variable, after = resume_argument(operation, variables)
         key = (
             payload["query"],
             operation_name,
-            json.dumps(variables, sort_keys=True, ensure_ascii=False),
+            json.dumps(
+                {k: v for k, v in variables.items() if k != after_variable},
+                sort_keys=True,
+                ensure_ascii=False,
+            ),
             self.viewer.id,
             tuple(self.viewer.grants),
             self.lang,
         )
+        group = self.hub.groups.get(key)
+        if group is not None:
+            # The same document, arguments and viewer as a running group: the resolver
+            # would decide the same, so only the resume cursor is new.
+            try:
+                cursor = None if after is None else decode_cursor(str(after))
+            except BadRequest as error:
+                self._error(
+                    sub_id, self._formatted([GraphQLError(str(error), original_error=error)])
+                )
+                return
+            stream, executor = LiveStream(group.spec, cursor), group.executor
+        else:
+            viewer, lang = self.viewer, self.lang
+            context = self.endpoint.make_context(viewer, lang)
+            executor = Executor.build(
+                self.endpoint.schema._schema, prepared, None, context, variables, operation_name
+            )
+            if isinstance(executor, list):
+                self._error(sub_id, [e.formatted for e in executor])
+                return
+            stream = create_source_event_stream(executor)
+            if asyncio.iscoroutine(stream) or isinstance(stream, asyncio.Future):
+                stream = await stream
+            if isinstance(stream, ExecutionResult):
+                self._error(sub_id, self._formatted(stream.errors or []))
+                return
+            assert isinstance(stream, LiveStream), stream
         self.subscriptions[sub_id] = (key, None)  # taken, while the replay runs
+        viewer, lang, endpoint = self.viewer, self.lang, self.endpoint
 
         def make_context():
-            return self.endpoint.make_context(self.viewer, self.lang)
+            return endpoint.make_context(viewer, lang)
 
         try:
             member = await self.hub.join(
@@ -415,6 +524,19 @@ class Connection:
             self._forget(sub_id)
 
 
+def resume_argument(operation: OperationDefinitionNode, variables: dict) -> tuple[str | None, Any]:
+    """The root field's `after` argument: the variable that carries it (left out of the group
+    key, so dashboards resuming from different events still share one group) and its value."""
+    field = operation.selection_set.selections[0]
+    for argument in getattr(field, "arguments", ()):
+        if argument.name.value == "after":
+            if isinstance(argument.value, VariableNode):
+                name = argument.value.name.value
+                return name, variables.get(name)
+            return None, getattr(argument.value, "value", None)
+    return None, None
+
+
 async def check_tokens(hub: Hub, interval: float) -> None:
     """Every `interval` seconds, end the sessions whose token expired or was revoked
     (logout also rings every process at once; this catches what a broker outage dropped)."""
@@ -438,6 +560,8 @@ async def check_tokens(hub: Hub, interval: float) -> None:
         except Exception:
             log.exception("checking session tokens failed")
             continue
+        for dead in hashes - alive:
+            hub.forget_viewer(dead)
         for outbox in list(hub.outboxes):
             if outbox.viewer.token_hash and outbox.viewer.token_hash not in alive:
                 outbox.end_session("token_revoked")

@@ -9,6 +9,7 @@ a failure, so CI never passes on SQLite alone.
 from __future__ import annotations
 
 import asyncio
+import copy
 import io
 import json
 import os
@@ -75,6 +76,7 @@ class ServerThread:
             log_level="warning",
             lifespan="on",
             ws="websockets-sansio",
+            ws_per_message_deflate=False,  # as `python server.py` runs it
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -109,6 +111,12 @@ class Api:
     @property
     def app(self):
         return self.server.app
+
+    def on(self, url: str) -> Api:
+        """The same client, sign-ins included, talking to another server of the same data."""
+        other = copy.copy(self)
+        other.http = httpx.Client(base_url=url, timeout=30)
+        return other
 
     def token(self, phone: str) -> str:
         if phone not in self.tokens:

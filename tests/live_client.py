@@ -29,7 +29,7 @@ class LiveClient:
         url = base_url.replace("http://", "ws://") + "/graphql"
         self.ws: ClientConnection = connect(
             url, subprotocols=[protocol], open_timeout=10, sock=sock, max_size=None
-        )
+        ).__enter__()
 
     def send(self, message: dict) -> None:
         self.ws.send(json.dumps(message))

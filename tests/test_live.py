@@ -186,3 +186,32 @@ def test_a_client_that_stops_reading_is_cut_off_and_others_are_not(api: Api):
         assert "grassroots_slow_clients_dropped_total" in metrics
         healthy.close()
         fast.http.close()
+
+
+def test_a_second_dashboard_resuming_into_a_running_group_gets_its_own_replay(api: Api):
+    county = county_id(api)
+    village = api.region_of(VILLAGE)
+    first = watch(api, COUNTY, county)  # stays connected: its group keeps running
+    try:
+        issue = ok(report(api, RESIDENT, village))["issue"]
+        (reported,) = first.events("s1", 1)
+        ok(act(api, ACCEPT, VILLAGE, issue["id"]))
+        (accepted,) = first.events("s1", 1)
+
+        second = watch(api, COUNTY, county, after=reported["cursor"])
+        try:
+            (replayed,) = second.events("s1", 1)
+            assert replayed["cursor"] == accepted["cursor"]
+            ok(act(api, START, VILLAGE, issue["id"]))
+            assert second.events("s1", 1)[0]["kind"] == "STARTED"
+            assert first.events("s1", 1)[0]["kind"] == "STARTED"
+            assert first.nothing_for(0.3) and second.nothing_for(0.1)
+        finally:
+            second.close()
+        broken = watch(api, COUNTY, county, after="not-a-cursor")
+        refused = broken.next("s1")
+        assert refused["type"] == "error"
+        assert refused["payload"][0]["extensions"]["code"] == "VALIDATION"
+        broken.close()
+    finally:
+        first.close()
