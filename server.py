@@ -13,6 +13,8 @@ import contextlib
 import json
 import logging
 import os
+import tempfile
+from pathlib import Path
 
 import uvicorn
 from starlette.applications import Starlette
@@ -212,6 +214,15 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(migrate(settings.database_url))
         return
     if args.workers > 1:
+        # /metrics adds up every worker's figures through files in this folder.
+        metrics_dir = Path(
+            os.environ.setdefault(
+                "PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="grassroots-metrics-")
+            )
+        )
+        for stale in metrics_dir.glob("*.db"):
+            stale.unlink()
+
         # Prepare once here, so the workers do not all migrate and seed at the same moment.
         async def once() -> None:
             db = Database(create_engine(settings.database_url))

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 import uvicorn
 from PIL import Image
 from sqlalchemy import event, text
@@ -242,3 +243,33 @@ class StatementCounter:
 @pytest.fixture
 def count_statements(api: Api):
     return lambda: StatementCounter(api.app.state.db.engine)
+
+
+# --- several processes (tests/cluster.py) ------------------------------------------------
+
+
+@pytest.fixture
+def shared_redis() -> str:
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        unavailable("Redis", f"{url}: {exc}")
+    return url
+
+
+@pytest.fixture
+def workers(api: Api, tmp_path: Path) -> Iterator:
+    """Start worker processes on the test database: `workers(broker_url, channel)`."""
+    from tests.cluster import Worker
+
+    started: list[Worker] = []
+
+    def start(broker: str, channel: str) -> Worker:
+        worker = Worker(api, broker, channel, tmp_path)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
