@@ -40,7 +40,7 @@ from schema.extensions import log_unexpected, present
 from schema.issues import IssueEvent
 from subscriptions.hub import Hub
 from subscriptions.metrics import metrics_endpoint
-from subscriptions.protocol import LiveEndpoint, check_tokens
+from subscriptions.protocol import LiveEndpoint
 
 log = logging.getLogger("grassroots")
 
@@ -112,6 +112,7 @@ def create_app(settings: Settings | None = None) -> App:
         root_value=IssueEvent.from_model,
         format_result=format_result,
         poll_seconds=settings.live_poll_seconds,
+        session_check_seconds=settings.token_check_seconds,
     )
     graphql = GraphQLApp(settings, db, storage, hub)
 
@@ -126,7 +127,7 @@ def create_app(settings: Settings | None = None) -> App:
     async def lifespan(app: Starlette):
         await prepare(settings, db, storage)
         await hub.start()
-        tasks = [asyncio.create_task(check_tokens(hub, settings.token_check_seconds))]
+        tasks = []
         if settings.sweep_interval_seconds > 0:
             sweep = run_forever(
                 db,

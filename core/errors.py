@@ -85,6 +85,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "forbidden": ("您无权执行此操作。", "You are not allowed to do this."),
     "token_expired": ("登录已过期，请重新登录。", "Your sign-in expired; sign in again."),
     "token_revoked": ("您已退出登录，订阅已结束。", "You signed out; the subscription ended."),
+    "roles_changed": (
+        "您的角色或辖区已变更，请重新连接。",
+        "Your roles or jurisdiction changed; reconnect.",
+    ),
     "too_many_subscriptions": (
         "每个连接最多 {max} 个订阅。",
         "At most {max} subscriptions per connection.",

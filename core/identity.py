@@ -105,10 +105,17 @@ async def load_viewer(db: Database, token: str | None) -> Viewer | None:
 
 
 async def load_grants(db: Database, account_id: int) -> list[Grant]:
+    return (await load_grants_of(db, [account_id]))[account_id]
+
+
+async def load_grants_of(db: Database, account_ids: list[int]) -> dict[int, list[Grant]]:
     rows = await db.rows(
-        select(RoleGrant.role, Region.id, Region.path, Region.level)
+        select(RoleGrant.account_id, RoleGrant.role, Region.id, Region.path, Region.level)
         .join(Region, Region.id == RoleGrant.region_id)
-        .where(RoleGrant.account_id == account_id)
+        .where(RoleGrant.account_id.in_(account_ids))
         .order_by(RoleGrant.id)
     )
-    return [Grant(*row) for row in rows]
+    grants: dict[int, list[Grant]] = {pk: [] for pk in account_ids}
+    for account_id, *grant in rows:
+        grants[account_id].append(Grant(*grant))
+    return grants

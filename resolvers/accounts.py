@@ -84,7 +84,7 @@ async def logout(ctx: Context, viewer: Viewer) -> bool:
             .where(AuthToken.token_hash == viewer.token_hash, AuthToken.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
-    await ctx.live.revoked(viewer.token_hash)  # ends this token's live streams everywhere
+    ctx.live.revoked(viewer.token_hash)  # ends this token's live streams everywhere
     return True
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule, GraphQLError, OperationDefinitionNode, OperationType
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
@@ -35,7 +35,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
     settings = settings or Settings(database_url="sqlite://")
 
     # The same rule classes for every request, or the validation cache never hits.
-    rules = limit_rules(settings)
+    rules = [*limit_rules(settings), NoSubscriptionsOverHttp]
 
     # Made per schema: strawberry's relay.node() field cannot be shared by two schemas.
     @strawberry.type
@@ -54,6 +54,20 @@ def build_schema(settings: Settings | None = None) -> Schema:
             lambda: ErrorPolicy(mask=settings.production),
         ],
     )
+
+
+class NoSubscriptionsOverHttp(ASTValidationRule):
+    """Subscriptions are served over the websocket protocol; over HTTP they get a clear error
+    instead of a null result. (The websocket path validates with its own rule list.)"""
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_args) -> None:
+        if node.operation == OperationType.SUBSCRIPTION:
+            self.report_error(
+                GraphQLError(
+                    "Subscriptions are served over websockets at /graphql (graphql-transport-ws).",
+                    node,
+                )
+            )
 
 
 def limit_rules(settings: Settings) -> list[type[ASTValidationRule]]:

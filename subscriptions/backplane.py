@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable
 
 from broadcaster import Broadcast
@@ -19,6 +20,7 @@ from subscriptions.metrics import PUBLISH_FAILURES, PUBLISHED
 from subscriptions.redis_backend import ResilientRedisBackend
 
 log = logging.getLogger("grassroots.broker")
+PUBLISH_TIMEOUT = 2.0
 
 
 class Backplane:
@@ -26,23 +28,29 @@ class Backplane:
         self.url = url
         self.channel = channel
         self.on_message = on_message
-        self.backend = (
-            ResilientRedisBackend(url) if url.startswith(("redis://", "rediss://")) else None
-        )
+        redis_url = url.startswith(("redis://", "rediss://"))
+        self.backend = ResilientRedisBackend(url) if redis_url else None
         self.broadcast = Broadcast(backend=self.backend) if self.backend else Broadcast(url)
-        self._task: asyncio.Task | None = None
+        self._outgoing: deque[str] = deque(maxlen=1000)
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
         self._failing = False
 
     async def start(self) -> None:
         await self.broadcast.connect()
         subscribed = asyncio.Event()
-        self._task = asyncio.create_task(self._listen(subscribed), name="backplane")
-        await subscribed.wait()
+        listener = asyncio.create_task(self._listen(subscribed), name="backplane-listen")
+        waiting = asyncio.create_task(subscribed.wait())
+        await asyncio.wait((listener, waiting), return_when=asyncio.FIRST_COMPLETED)
+        if listener.done():
+            waiting.cancel()
+            listener.result()  # raises what stopped it
+        self._tasks = [listener, asyncio.create_task(self._publish(), name="backplane-publish")]
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.broadcast.disconnect()
 
     async def _listen(self, subscribed: asyncio.Event) -> None:
@@ -52,19 +60,41 @@ class Backplane:
         async with self.broadcast.subscribe(self.channel) as subscriber:
             subscribed.set()
             async for event in subscriber:
-                self.on_message(event.message)
+                try:
+                    self.on_message(event.message)
+                except Exception:
+                    log.exception("handling broker message %r failed", event.message)
 
-    async def publish(self, message: str) -> None:
-        try:
-            await self.broadcast.publish(self.channel, message)
-        except (RedisError, OSError) as exc:
-            PUBLISH_FAILURES.inc()
-            if not self._failing:
-                log.warning("broker publish failed (%s); subscribers catch up from the log", exc)
-            self._failing = True
-            return
-        self._failing = False
-        PUBLISHED.inc()
+    def announce(self, message: str) -> None:
+        """Queue a message for every process. Never waits: writers call it after their
+        commit, and a slow or absent broker must not hold up a mutation."""
+        if message.startswith("e:") and self._outgoing and self._outgoing[-1].startswith("e:"):
+            self._outgoing[-1] = message  # doorbells coalesce: readers read the whole log
+        else:
+            self._outgoing.append(message)
+        self._wake.set()
+
+    async def _publish(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._outgoing:
+                message = self._outgoing.popleft()
+                try:
+                    await asyncio.wait_for(
+                        self.broadcast.publish(self.channel, message), PUBLISH_TIMEOUT
+                    )
+                except (RedisError, OSError) as exc:  # TimeoutError is an OSError
+                    PUBLISH_FAILURES.inc()
+                    if not self._failing:
+                        log.warning(
+                            "broker publish failed (%s); other workers will catch up from the log",
+                            exc or "timeout",
+                        )
+                    self._failing = True
+                    continue
+                self._failing = False
+                PUBLISHED.inc()
 
     @property
     def connected(self) -> bool:

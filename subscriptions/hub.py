@@ -27,7 +27,9 @@ from sqlalchemy import func, select
 from sqlalchemy.sql import ColumnElement
 
 from core.db import Database
-from core.identity import ANONYMOUS, Viewer, load_viewer, token_digest
+from core.identity import ANONYMOUS, Viewer, load_grants_of, load_viewer, token_digest
+from models.accounts import AuthToken
+from models.base import utcnow
 from models.issues import Issue, IssueEvent
 from subscriptions.backplane import Backplane
 from subscriptions.metrics import DELIVERED, EVENTS_READ, GROUPS, SUBSCRIPTIONS
@@ -66,7 +68,11 @@ class Outbox(Protocol):
 
 
 class ReplayTooLong(Exception):
-    pass
+    """More missed events than a replay may send."""
+
+
+class UnknownCursor(Exception):
+    """An `after` beyond every event in the log (a cursor from another database?)."""
 
 
 class Member:
@@ -123,20 +129,20 @@ class Group:
         result = execute_subscription_event(per_event)
         if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
             result = await result
-        payload = json.dumps(
-            self.hub.format_result(result, per_event.context_value),
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+        body = self.hub.format_result(result, per_event.context_value)
+        payload = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        if "errors" in body:
+            return payload  # not kept: a later replay executes it afresh
         self.rendered[event.id] = payload
         if len(self.rendered) > 64:
             self.rendered.popitem(last=False)
         return payload
 
     def deliver(self, event_id: int, payload: str) -> None:
-        for member in list(self.members):
+        members = list(self.members)
+        for member in members:
             member.push(event_id, payload)
-        DELIVERED.inc(len(self.members))
+        DELIVERED.inc(len(members))
 
 
 class Hub:
@@ -149,11 +155,13 @@ class Hub:
         root_value: Callable[[IssueEvent], Any],
         format_result: Callable[[ExecutionResult, Any], dict],
         poll_seconds: float = 2.0,
+        session_check_seconds: float = 30.0,
     ) -> None:
         self.db = db
         self.root_value = root_value
         self.format_result = format_result
         self.poll_seconds = poll_seconds
+        self.session_check_seconds = session_check_seconds
         self.backplane = Backplane(backplane_url, channel, self._on_message)
         self.groups: dict[tuple, Group] = {}
         self.outboxes: set[Any] = set()
@@ -169,6 +177,7 @@ class Hub:
         self.last_id = await self.db.one(select(func.coalesce(func.max(IssueEvent.id), 0)))
         await self.backplane.start()
         self._tasks.append(asyncio.create_task(self._poll(), name="live-poll"))
+        self._tasks.append(asyncio.create_task(self._check_sessions(), name="live-sessions"))
 
     async def stop(self) -> None:
         for task in [*self._tasks, self._reading]:
@@ -210,15 +219,57 @@ class Hub:
     def forget_viewer(self, token_hash: str) -> None:
         self._viewers.pop(token_hash, None)
 
+    async def _check_sessions(self) -> None:
+        """End the sessions whose token expired or was revoked, or whose roles changed.
+
+        Logout rings every process at once; this catches what a broker outage swallowed, and
+        role changes, which would otherwise reach a connected socket only at its next login.
+        """
+        while True:
+            await asyncio.sleep(self.session_check_seconds)
+            viewers = {o.viewer.token_hash: o.viewer for o in self.outboxes if o.viewer.token_hash}
+            if not viewers:
+                continue
+            try:
+                tokens = {
+                    row.token_hash: row
+                    for row in await self.db.all(
+                        select(AuthToken)
+                        .where(AuthToken.token_hash.in_(viewers))
+                        .execution_options(background=True)
+                    )
+                }
+                grants = await load_grants_of(self.db, list({v.id for v in viewers.values()}))
+            except Exception:
+                log.exception("checking sessions failed")
+                continue
+            now = utcnow()
+            ended: dict[str, str] = {}
+            for token_hash, viewer in viewers.items():
+                token = tokens.get(token_hash)
+                if token is None or token.revoked_at is not None:
+                    ended[token_hash] = "token_revoked"
+                elif token.expires_at <= now:
+                    ended[token_hash] = "token_expired"
+                elif grants.get(viewer.id) != viewer.grants:
+                    ended[token_hash] = "roles_changed"
+            for token_hash in ended:
+                self.forget_viewer(token_hash)
+            for outbox in list(self.outboxes):
+                key = ended.get(outbox.viewer.token_hash)
+                if key:
+                    outbox.end_session(key)
+
     # --- what writers call, after their transaction committed ----------------------------
 
-    async def committed(self, event: IssueEvent) -> None:
+    def committed(self, event: IssueEvent) -> None:
+        """Called after the transaction that wrote `event` committed; never waits."""
         self.ring()
-        await self.backplane.publish(f"e:{event.id}")
+        self.backplane.announce(f"e:{event.id}")
 
-    async def revoked(self, token_hash: str) -> None:
+    def revoked(self, token_hash: str) -> None:
         self._on_message(f"r:{token_hash}")
-        await self.backplane.publish(f"r:{token_hash}")
+        self.backplane.announce(f"r:{token_hash}")
 
     def _on_message(self, message: str) -> None:
         if message.startswith("r:"):
@@ -258,7 +309,10 @@ class Hub:
                 # Advanced before fanning out: a member joining while this event renders
                 # replays it from the log (and `Member.floor` drops the second copy).
                 self.last_id = event.id
-                await self._fan_out(event, issue)
+                try:
+                    await self._fan_out(event, issue)
+                except Exception:
+                    log.exception("fanning out event %s failed", event.id)
             EVENTS_READ.inc(len(rows))
             if len(rows) < READ_BATCH and not self._again:
                 return
@@ -290,14 +344,20 @@ class Hub:
         executor: Executor,
         make_context: Callable[[], Any],
     ) -> Member:
+        if stream.after is not None and stream.after > self.last_id:
+            # Fine if another worker is ahead of this one; not if no such event exists.
+            newest = await self.db.one(select(func.coalesce(func.max(IssueEvent.id), 0)))
+            if stream.after > newest:
+                raise UnknownCursor()
+        # No await from here until the member is registered: `snapshot` stays exact.
         group = self.groups.get(key)
         if group is None:
             group = self.groups[key] = Group(
                 self, key, stream.spec, outbox.viewer, executor, make_context
             )
             GROUPS.inc()
-        member = Member(outbox, sub_id, next_type)
         snapshot = self.last_id
+        member = Member(outbox, sub_id, next_type)
         member.floor = stream.after if stream.after is not None else snapshot
         group.members.add(member)  # from here on, live events are kept in member.pending
         SUBSCRIPTIONS.inc()
@@ -316,8 +376,12 @@ class Hub:
 
     async def _replay(self, group: Group, member: Member, upto: int) -> None:
         """Events in (member.floor, upto] that the member's subscription would have seen."""
-        cursor, sent = member.floor, 0
-        while cursor < upto:
+        window = (IssueEvent.id > member.floor, IssueEvent.id <= upto, group.spec.where())
+        missed = await self.db.one(select(func.count()).where(*window))
+        if missed > REPLAY_LIMIT:
+            raise ReplayTooLong()
+        cursor = member.floor
+        while cursor < upto and not getattr(member.outbox, "closed", False):
             rows = await self.db.rows(
                 select(IssueEvent, Issue)
                 .join(Issue, Issue.id == IssueEvent.issue_id)
@@ -330,9 +394,6 @@ class Hub:
             for event, issue in rows:
                 cursor = event.id
                 if group.spec.allowed(group.viewer, issue):
-                    sent += 1
-                    if sent > REPLAY_LIMIT:
-                        raise ReplayTooLong()
                     member.outbox.send(member.prefix + await group.render(event) + "}")
                     DELIVERED.inc()
                 member.floor = cursor

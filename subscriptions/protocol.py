@@ -22,6 +22,7 @@ from typing import Any
 from graphql import (
     DocumentNode,
     ExecutionResult,
+    FieldNode,
     GraphQLError,
     OperationDefinitionNode,
     OperationType,
@@ -32,17 +33,15 @@ from graphql import (
     validate,
 )
 from graphql.execution import Executor, create_source_event_stream
-from sqlalchemy import select
 
 from core.config import Settings
 from core.errors import BadRequest, language, translate
 from core.identity import ANONYMOUS, Viewer, bearer_token
 from core.pagination import decode_cursor
-from models.accounts import AuthToken
 from models.base import utcnow
 from schema import limit_rules
 from schema.extensions import present
-from subscriptions.hub import Hub, LiveStream, ReplayTooLong
+from subscriptions.hub import Hub, LiveStream, ReplayTooLong, UnknownCursor
 from subscriptions.metrics import CONNECTIONS, SLOW_CLIENTS
 
 log = logging.getLogger("grassroots.ws")
@@ -54,6 +53,7 @@ CLOSE_INIT_TIMEOUT = 4408
 CLOSE_DUPLICATE_ID = 4409
 CLOSE_SLOW_CONSUMER = 4413
 CLOSE_TOO_MANY_INITS = 4429
+CLOSE_INTERNAL = 4500
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ class Connection:
         self.closed = False
         self.disconnected = False
         self.subscriptions: dict[str, Any] = {}  # id -> (group key, Member) or a Task
-        self.outbox: deque[str] = deque()
+        self.outbox: deque[tuple[str, int]] = deque()  # (text, size in bytes)
         self.outbox_bytes = 0
         self._writer_task: asyncio.Task | None = None  # only while something waits
         self._reader: asyncio.Task | None = None
@@ -173,9 +173,10 @@ class Connection:
         if self._writer_task is None:  # nothing waiting: straight to the socket
             self._send_now(text)
             return
+        size = len(text.encode())
         if (
             len(self.outbox) >= self.settings.live_outbox_messages
-            or self.outbox_bytes + len(text) > self.settings.live_outbox_bytes
+            or self.outbox_bytes + size > self.settings.live_outbox_bytes
         ):
             SLOW_CLIENTS.inc()
             log.info(
@@ -183,9 +184,8 @@ class Connection:
             )
             self.close_soon(CLOSE_SLOW_CONSUMER, "Too many messages waiting: resume with after")
             return
-        self.outbox.append(text)
-        self.outbox_bytes += len(text)
-        self._wake_writer()
+        self.outbox.append((text, size))
+        self.outbox_bytes += size
 
     def _send_now(self, text: str) -> None:
         """Hand one message to the server's ASGI `send` without a task switch.
@@ -200,8 +200,8 @@ class Connection:
             waiting_for = call.send(None)
         except StopIteration:
             return
-        except Exception:  # the client is gone; the reader will notice and clean up
-            self.closed = True
+        except Exception:
+            self._lost()
             return
         self.blocked = (call, waiting_for)
         self._wake_writer()
@@ -210,21 +210,53 @@ class Connection:
         call, waiting_for = self.blocked
         try:
             while True:
-                # Wait *beside* the parked call for what it waits on; awaiting that future
-                # directly from a second coroutine is refused by asyncio.
-                await asyncio.wait((waiting_for,))
+                if waiting_for is None:  # a bare `yield` (not uvicorn's way, but allowed)
+                    await asyncio.sleep(0)
+                else:
+                    # Wait *beside* the parked call for what it waits on; awaiting that
+                    # future directly from a second coroutine is refused by asyncio.
+                    await asyncio.wait((waiting_for,))
                 waiting_for = call.send(None)
         except StopIteration:
             pass
+        except Exception:
+            self._lost()
         finally:
             self.blocked = None
             call.close()
+
+    def _lost(self) -> None:
+        """The client went away in the middle of a send: nothing more can reach it."""
+        self.disconnected = True
+        self.outbox.clear()
+        self.outbox_bytes = 0
+        self.close_soon(1006, "connection lost")
+
+    async def _drain(self) -> None:
+        """The writer: finishes the parked send, then sends what waited, in order."""
+        try:
+            while True:
+                if self.blocked is not None:
+                    await self._finish_blocked()
+                if not self.outbox or self.disconnected:
+                    return
+                text, size = self.outbox.popleft()
+                self.outbox_bytes -= size
+                self._send_now(text)
+        finally:
+            self._writer_task = None
+
+    def _wake_writer(self) -> None:
+        """A writer task exists only while messages wait: most sockets never need one."""
+        if self._writer_task is None:
+            self._writer_task = asyncio.create_task(self._drain())
 
     def send_json(self, message: dict) -> None:
         self.send(json.dumps(message, ensure_ascii=False, separators=(",", ":")))
 
     def end_session(self, key: str) -> None:
-        """The token expired or was revoked: every stream ends with an error, then the socket."""
+        """The session ended (token expired or revoked, roles changed): every stream ends with
+        an error, then the socket closes."""
         if self.closed:
             return
         error = {"message": translate(key, self.lang), "extensions": {"code": "UNAUTHENTICATED"}}
@@ -245,39 +277,22 @@ class Connection:
 
     async def _close(self, code: int, reason: str) -> None:
         writer = self._writer_task
-        if writer is not None:
-            writer.cancel()
+        if code == CLOSE_SLOW_CONSUMER and writer is not None:
+            writer.cancel()  # the message it holds goes too: the client resumes with `after`
             await asyncio.gather(writer, return_exceptions=True)
-        # The close frame waits behind whatever the client has not read yet; give a slow
-        # client some time to take it (it learns why, and resumes), then drop the socket.
+        # Whatever waits goes out first, in order (a resuming client must find no hole),
+        # then the close frame. A client that stopped reading gets 30 s to take them.
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._flush_and_close(code, reason), timeout=30)
+            await asyncio.wait_for(self._finish_then_close(code, reason), timeout=30)
         if self._reader is not None:
             self._reader.cancel()  # still waiting for a message that will never come
 
-    async def _flush_and_close(self, code: int, reason: str) -> None:
-        await self._drain()
+    async def _finish_then_close(self, code: int, reason: str) -> None:
+        while self._writer_task is not None:
+            with contextlib.suppress(Exception):
+                await self._writer_task
         if not self.disconnected:
             await self.asgi_send({"type": "websocket.close", "code": code, "reason": reason})
-
-    async def _drain(self) -> None:
-        """The writer: finishes the parked send, then sends what waited, in order."""
-        try:
-            while True:
-                if self.blocked is not None:
-                    await self._finish_blocked()
-                if not self.outbox:
-                    return
-                text = self.outbox.popleft()
-                self.outbox_bytes -= len(text)
-                self._send_now(text)
-        finally:
-            self._writer_task = None
-
-    def _wake_writer(self) -> None:
-        """A writer task exists only while messages wait: most sockets never need one."""
-        if self._writer_task is None:
-            self._writer_task = asyncio.create_task(self._drain())
 
     # --- the connection's life --------------------------------------------------------------
 
@@ -287,8 +302,11 @@ class Connection:
         self._reader = asyncio.current_task()
         try:
             await self._read()
-        except (asyncio.CancelledError, RuntimeError, OSError):
+        except asyncio.CancelledError:
             pass
+        except Exception:
+            log.exception("websocket connection failed")
+            self.close_soon(CLOSE_INTERNAL, "Internal server error")
         finally:
             self._reader = None  # done reading: nothing for `_close` to interrupt
             if self._closing is None:
@@ -342,16 +360,16 @@ class Connection:
         kind = message["type"]
         if kind == "connection_init":
             await self._init(message.get("payload"))
-        elif kind == "ping":
+        elif kind == "ping" and self.dialect is TRANSPORT_WS:
             self.send_json({"type": "pong"})
-        elif kind in ("pong", "ka"):
+        elif kind == "pong" and self.dialect is TRANSPORT_WS:
             pass
-        elif kind == "connection_terminate":
+        elif kind == "connection_terminate" and self.dialect is LEGACY_WS:
             self.close_soon(1000, "terminated")
         elif not self.acked:
             self.close_soon(CLOSE_UNAUTHORIZED, "Unauthorized")
         elif kind == self.dialect.subscribe:
-            await self._subscribe(message)
+            self._subscribe(message)
         elif kind == self.dialect.stop:
             self._forget(str(message.get("id")))
         else:
@@ -379,7 +397,7 @@ class Connection:
         self.acked = True
         self.send_json({"type": "connection_ack"})
 
-    async def _subscribe(self, message: dict) -> None:
+    def _subscribe(self, message: dict) -> None:
         sub_id = message.get("id")
         payload = message.get("payload")
         if (
@@ -407,6 +425,27 @@ class Connection:
                 ],
             )
             return
+        # Started as a task, so the socket keeps answering pings, completes and disconnects
+        # while a subscription checks jurisdiction or replays what was missed.
+        self.subscriptions[sub_id] = asyncio.create_task(self._start(sub_id, payload))
+
+    async def _start(self, sub_id: str, payload: dict) -> None:
+        try:
+            await self._start_operation(sub_id, payload)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("starting operation %s failed", sub_id)
+            self._error(
+                sub_id, [{"message": "Unexpected error.", "extensions": {"code": "INTERNAL"}}]
+            )
+        finally:
+            # Still this task's: the operation ended (an error, or a query's `complete`)
+            # rather than joining a live group.
+            if self.subscriptions.get(sub_id) is asyncio.current_task():
+                del self.subscriptions[sub_id]
+
+    async def _start_operation(self, sub_id: str, payload: dict) -> None:
         variables = payload.get("variables") or {}
         operation_name = payload.get("operationName")
         prepared = self.endpoint.prepare(payload["query"])
@@ -418,10 +457,9 @@ class Connection:
             self._error(sub_id, [{"message": "Unknown operation."}])
             return
         if operation.operation != OperationType.SUBSCRIPTION:
-            task = asyncio.create_task(self._execute(sub_id, payload))
-            self.subscriptions[sub_id] = task
+            await self._execute(sub_id, payload)
             return
-        after_variable, after = resume_argument(operation, variables)
+        known, after_variable, after = resume_argument(operation, variables)
         key = (
             payload["query"],
             operation_name,
@@ -434,7 +472,7 @@ class Connection:
             tuple(self.viewer.grants),
             self.lang,
         )
-        group = self.hub.groups.get(key)
+        group = self.hub.groups.get(key) if known else None
         if group is not None:
             # The same document, arguments and viewer as a running group: the resolver
             # would decide the same, so only the resume cursor is new.
@@ -462,7 +500,6 @@ class Connection:
                 self._error(sub_id, self._formatted(stream.errors or []))
                 return
             assert isinstance(stream, LiveStream), stream
-        self.subscriptions[sub_id] = (key, None)  # taken, while the replay runs
         viewer, lang, endpoint = self.viewer, self.lang, self.endpoint
 
         def make_context():
@@ -472,8 +509,18 @@ class Connection:
             member = await self.hub.join(
                 self, sub_id, self.dialect.next, stream, key, executor, make_context
             )
+        except UnknownCursor:
+            self._error(
+                sub_id,
+                [
+                    {
+                        "message": translate("bad_cursor", self.lang),
+                        "extensions": {"code": "VALIDATION", "field": "after"},
+                    }
+                ],
+            )
+            return
         except ReplayTooLong:
-            self.subscriptions.pop(sub_id, None)
             self._error(
                 sub_id,
                 [
@@ -484,27 +531,21 @@ class Connection:
                 ],
             )
             return
-        if self.closed or sub_id not in self.subscriptions:
-            self.hub.leave(key, member)
-            return
         self.subscriptions[sub_id] = (key, member)
 
     async def _execute(self, sub_id: str, payload: dict) -> None:
         """A query or mutation over the socket: one `next`, then `complete`."""
-        try:
-            result = await self.endpoint.schema.execute(
-                payload["query"],
-                variable_values=payload.get("variables"),
-                context_value=self.endpoint.make_context(self.viewer, self.lang),
-                operation_name=payload.get("operationName"),
-            )
-            body = {"data": result.data}
-            if result.errors:
-                body["errors"] = [e.formatted for e in result.errors]
-            self.send_json({"id": sub_id, "type": self.dialect.next, "payload": body})
-            self.send_json({"id": sub_id, "type": self.dialect.complete})
-        finally:
-            self.subscriptions.pop(sub_id, None)
+        result = await self.endpoint.schema.execute(
+            payload["query"],
+            variable_values=payload.get("variables"),
+            context_value=self.endpoint.make_context(self.viewer, self.lang),
+            operation_name=payload.get("operationName"),
+        )
+        body = {"data": result.data}
+        if result.errors:
+            body["errors"] = [e.formatted for e in result.errors]
+        self.send_json({"id": sub_id, "type": self.dialect.next, "payload": body})
+        self.send_json({"id": sub_id, "type": self.dialect.complete})
 
     def _formatted(self, errors: list[GraphQLError]) -> list[dict]:
         return [present(e, self.lang, self.settings.production).formatted for e in errors]
@@ -524,44 +565,25 @@ class Connection:
             self._forget(sub_id)
 
 
-def resume_argument(operation: OperationDefinitionNode, variables: dict) -> tuple[str | None, Any]:
-    """The root field's `after` argument: the variable that carries it (left out of the group
-    key, so dashboards resuming from different events still share one group) and its value."""
-    field = operation.selection_set.selections[0]
-    for argument in getattr(field, "arguments", ()):
+def resume_argument(
+    operation: OperationDefinitionNode, variables: dict
+) -> tuple[bool, str | None, Any]:
+    """The root field's `after` argument as `(known, variable, value)`.
+
+    The variable that carries it is left out of the group key, so dashboards resuming from
+    different events still share one group. `known` is False when the cursor cannot be read
+    off the document (a fragment at the root, a variable left to its default): then the
+    subscription takes the resolver's path, never the shortcut.
+    """
+    selections = operation.selection_set.selections
+    if len(selections) != 1 or not isinstance(selections[0], FieldNode):
+        return False, None, None
+    for argument in selections[0].arguments or ():
         if argument.name.value == "after":
             if isinstance(argument.value, VariableNode):
                 name = argument.value.name.value
-                return name, variables.get(name)
-            return None, getattr(argument.value, "value", None)
-    return None, None
-
-
-async def check_tokens(hub: Hub, interval: float) -> None:
-    """Every `interval` seconds, end the sessions whose token expired or was revoked
-    (logout also rings every process at once; this catches what a broker outage dropped)."""
-    while True:
-        await asyncio.sleep(interval)
-        hashes = {o.viewer.token_hash for o in hub.outboxes if o.viewer.token_hash}
-        if not hashes:
-            continue
-        try:
-            alive = set(
-                await hub.db.all(
-                    select(AuthToken.token_hash)
-                    .where(
-                        AuthToken.token_hash.in_(hashes),
-                        AuthToken.revoked_at.is_(None),
-                        AuthToken.expires_at > utcnow(),
-                    )
-                    .execution_options(background=True)
-                )
-            )
-        except Exception:
-            log.exception("checking session tokens failed")
-            continue
-        for dead in hashes - alive:
-            hub.forget_viewer(dead)
-        for outbox in list(hub.outboxes):
-            if outbox.viewer.token_hash and outbox.viewer.token_hash not in alive:
-                outbox.end_session("token_revoked")
+                if name not in variables:
+                    return False, None, None
+                return True, name, variables[name]
+            return True, None, getattr(argument.value, "value", None)
+    return True, None, None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 from broadcaster import Event
@@ -37,8 +38,14 @@ class ResilientRedisBackend(BroadcastBackend):
         self.connected = asyncio.Event()
 
     async def connect(self) -> None:
+        # A Redis that accepts and then stops answering must not hang a publish or the
+        # listener: every read and write times out, and idle subscriptions are pinged.
         self._conn = redis.Redis.from_url(
-            self._url, socket_keepalive=True, health_check_interval=10, socket_connect_timeout=2
+            self._url,
+            socket_keepalive=True,
+            socket_connect_timeout=2,
+            socket_timeout=5,
+            health_check_interval=10,
         )
         self._listener = asyncio.create_task(self._listen(), name="redis-listener")
 
@@ -70,6 +77,7 @@ class ResilientRedisBackend(BroadcastBackend):
                 await self._changed.wait()
                 continue
             pubsub = self._conn.pubsub(ignore_subscribe_messages=True)
+            since = time.monotonic()
             try:
                 channels = set(self._channels)
                 await pubsub.subscribe(*channels)
@@ -79,7 +87,7 @@ class ResilientRedisBackend(BroadcastBackend):
                     BROKER_RECONNECTS.inc()
                     for channel in channels:
                         self._queue.put_nowait(Event(channel, RESYNC))
-                lost, backoff = False, 0.05
+                lost = False
                 self._changed.clear()
                 while not self._changed.is_set():
                     message = await pubsub.get_message(timeout=1.0)
@@ -87,17 +95,26 @@ class ResilientRedisBackend(BroadcastBackend):
                         self._queue.put_nowait(
                             Event(message["channel"].decode(), message["data"].decode())
                         )
-            except (RedisError, OSError) as exc:
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # RedisError and OSError mostly; never die silently
                 self.connected.clear()
                 if not lost:
-                    log.warning("broker connection lost (%s): %s; reconnecting", self._url, exc)
+                    level = (
+                        logging.WARNING if isinstance(exc, RedisError | OSError) else logging.ERROR
+                    )
+                    log.log(level, "broker connection lost (%s): %r; reconnecting", self._url, exc)
                 lost = True
+                # A connection that held for a while starts the backoff afresh; one that
+                # keeps dropping right away backs off, up to `max_backoff`.
+                backoff = (
+                    0.05 if time.monotonic() - since > 5 else min(backoff * 2, self._max_backoff)
+                )
                 await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self._max_backoff)
             finally:
                 await asyncio.shield(_close(pubsub))
 
 
 async def _close(pubsub) -> None:
-    with contextlib.suppress(RedisError, OSError):
+    with contextlib.suppress(Exception):
         await pubsub.aclose()

@@ -215,3 +215,126 @@ def test_a_second_dashboard_resuming_into_a_running_group_gets_its_own_replay(ap
         broken.close()
     finally:
         first.close()
+
+
+def strict_server(api: Api) -> ServerThread:
+    settings = replace(
+        api.settings,
+        demo_data=False,
+        allowed_origins=("https://dashboard.example",),
+        connection_init_timeout_seconds=0.5,
+        max_subscriptions_per_connection=2,
+        token_ttl_hours=3 / 3600,  # three seconds
+    )
+    return ServerThread(create_app(settings))
+
+
+def test_origins_init_timeout_subscription_limit_and_token_expiry(api: Api):
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    with strict_server(api) as server:
+        url = server.url.replace("http://", "ws://") + "/graphql"
+        try:
+            connect(url, subprotocols=["graphql-transport-ws"], origin="https://evil.example")
+            raise AssertionError("a foreign origin was let in")
+        except InvalidStatus as refused:
+            assert refused.response.status_code == 403
+        with connect(
+            url, subprotocols=["graphql-transport-ws"], origin="https://dashboard.example"
+        ):
+            pass
+
+        silent = LiveClient(server.url)
+        assert silent.close_code() == 4408  # no connection_init within 0.5 s
+
+        fast = Api(server, server.app.state.settings)
+        client = LiveClient(server.url)
+        client.init(fast.token(COUNTY))  # a three-second token
+        region = county_id(fast)
+        for sub_id in ("a", "b", "c"):
+            client.subscribe(sub_id, STATUS_CHANGED, {"region": region})
+        refused = client.next("c")
+        assert refused["type"] == "error"
+        assert refused["payload"][0]["extensions"]["code"] == "RATE_LIMITED"
+        ended = {client.next(timeout=10)["id"], client.next(timeout=10)["id"]}
+        assert ended == {"a", "b"}  # each stream ends with an error when the token expires
+        assert client.close_code() == 4403
+        fast.http.close()
+
+
+def test_a_changed_role_ends_the_stream(api: Api):
+    """Jurisdiction follows the database, not the moment the socket connected."""
+    import asyncio
+
+    from sqlalchemy import delete, insert, select
+
+    from core.db import Database, create_engine
+    from core.ids import parse_id
+    from models.accounts import Account, Role, RoleGrant
+
+    settings = replace(api.settings, demo_data=False, token_check_seconds=0.3)
+    with ServerThread(create_app(settings)) as server:
+        fast = Api(server, settings)
+        client = LiveClient(server.url)
+        client.init(fast.token(TOWNSHIP))
+        township = fast.region_of(TOWNSHIP)
+        client.subscribe("t", STATUS_CHANGED, {"region": township})
+        assert client.nothing_for(0.5)  # accepted, live
+
+        async def move_official(give_back: bool) -> None:
+            db = Database(create_engine(settings.database_url))
+            region = parse_id(township, "Region")
+            async with db.transaction() as session:
+                account = await session.scalar(select(Account.id).where(Account.phone == TOWNSHIP))
+                if give_back:
+                    await session.execute(
+                        insert(RoleGrant).values(
+                            account_id=account, role=Role.TOWNSHIP_OFFICIAL, region_id=region
+                        )
+                    )
+                else:
+                    await session.execute(
+                        delete(RoleGrant).where(
+                            RoleGrant.account_id == account, RoleGrant.region_id == region
+                        )
+                    )
+            await db.engine.dispose()
+
+        asyncio.run(move_official(give_back=False))
+        try:
+            ended = client.next("t")
+            assert ended["type"] == "error"
+            assert ended["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+            assert client.close_code() == 4403
+        finally:
+            asyncio.run(move_official(give_back=True))
+        fast.http.close()
+
+
+def test_subscriptions_over_http_get_a_clear_error(api: Api):
+    body = api.gql(
+        "subscription($r: ID!) { issueStatusChanged(regionId: $r) { id } }",
+        {"r": county_id(api)},
+        as_=COUNTY,
+    )
+    assert body["data"] is None
+    assert "websocket" in body["errors"][0]["message"]
+
+
+def test_a_fragment_at_the_root_is_served_and_keeps_the_connection(api: Api):
+    client = watch(api, COUNTY, county_id(api))  # s1: a plain dashboard on the same socket
+    try:
+        client.subscribe(
+            "frag",
+            "subscription($r: ID!, $after: String) { ...F } "
+            "fragment F on Subscription { issueStatusChanged(regionId: $r, after: $after) "
+            "{ kind } }",
+            {"r": county_id(api)},
+        )
+        assert client.nothing_for(0.3)
+        ok(report(api, RESIDENT, api.region_of(VILLAGE)))
+        kinds = {client.next()["id"], client.next()["id"]}
+        assert kinds == {"s1", "frag"}
+    finally:
+        client.close()

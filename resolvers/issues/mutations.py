@@ -94,7 +94,7 @@ async def transition(
     except BaseException:
         await writer.discard()
         raise
-    await ctx.live.committed(event)
+    ctx.live.committed(event)
     return issue, event
 
 
@@ -261,7 +261,7 @@ async def report(ctx: Context, input: Any) -> Result:
     except BaseException:
         await writer.discard()
         raise
-    await ctx.live.committed(event)
+    ctx.live.committed(event)
     return issue, event
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -33,7 +33,7 @@ async def sweep_overdue(
     *,
     now: datetime | None = None,
     batch: int = 200,
-    on_event: Callable[[IssueEvent], Awaitable[None]] | None = None,
+    on_event: Callable[[IssueEvent], None] | None = None,
 ) -> int:
     """Escalate every overdue issue once; returns how many this call escalated."""
     now = now or utcnow()
@@ -60,7 +60,7 @@ async def sweep_overdue(
             continue  # changed meanwhile (another worker escalated it, or an official acted)
         escalated += 1
         if on_event:
-            await on_event(event)
+            on_event(event)
     if escalated:
         log.info("escalated %d overdue issue(s)", escalated)
     return escalated
