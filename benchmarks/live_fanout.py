@@ -149,6 +149,20 @@ class Subscribers:
             sock.transport.close()
 
 
+async def paced(count: int, rate: float, action) -> None:
+    """`action(i)` for i in range(count), started `rate` times a second."""
+    started = time.monotonic()
+    for i in range(count):
+        await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
+        await action(i)
+
+
+async def delivered(subs: Subscribers, expected: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while subs.received < expected and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -237,13 +251,8 @@ async def measure_server(
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
-            started = time.monotonic()
-            for i in range(events):
-                await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
-                await change(i)
-            deadline = time.monotonic() + 30
-            while subs.received < events * n and time.monotonic() < deadline:
-                await asyncio.sleep(0.1)
+            await paced(events, rate, change)
+            await delivered(subs, events * n)
             cpu = cpu_seconds(server.pid) - cpu_before
             subs.close()
     finally:
@@ -278,13 +287,12 @@ async def measure_raw(n: int, seconds: float, rate: float, sample: str) -> dict:
         cpu_before = cpu_seconds(server.pid)
         events = int(seconds * rate)
         async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-            started = time.monotonic()
-            for i in range(events):
-                await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
+
+            async def publish(_i: int) -> None:
                 await http.post("/publish", content=sample.encode())
-        deadline = time.monotonic() + 30
-        while subs.received < events * n and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
+
+            await paced(events, rate, publish)
+        await delivered(subs, events * n)
         cpu = cpu_seconds(server.pid) - cpu_before
         subs.close()
     finally:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Iterable
 from datetime import datetime
 
 import strawberry
+from sqlalchemy import select
 from strawberry import relay
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
@@ -125,8 +126,6 @@ class IssueEvent(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
-        from sqlalchemy import select
-
         info.context.require_viewer()
         ids = [node_pk(i) for i in node_ids]
         rows = {
