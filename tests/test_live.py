@@ -338,3 +338,37 @@ def test_a_fragment_at_the_root_is_served_and_keeps_the_connection(api: Api):
         assert kinds == {"s1", "frag"}
     finally:
         client.close()
+
+
+def test_the_legacy_graphql_ws_protocol_only_when_configured(api: Api):
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    url = api.server.url.replace("http://", "ws://") + "/graphql"
+    try:
+        connect(url, subprotocols=["graphql-ws"])
+        raise AssertionError("the legacy protocol is off by default")
+    except InvalidStatus as refused:
+        assert refused.response.status_code == 403
+
+    settings = replace(api.settings, demo_data=False, legacy_graphql_ws=True)
+    with ServerThread(create_app(settings)) as server:
+        fast = Api(server, settings)
+        client = LiveClient(server.url, protocol="graphql-ws")
+        assert client.init(fast.token(COUNTY))["type"] == "connection_ack"
+        client.send(
+            {
+                "id": "1",
+                "type": "start",
+                "payload": {"query": STATUS_CHANGED, "variables": {"region": county_id(fast)}},
+            }
+        )
+        assert client.nothing_for(0.3)
+        ok(report(fast, RESIDENT, fast.region_of(VILLAGE)))
+        data = client.next("1")
+        assert data["type"] == "data"
+        assert data["payload"]["data"]["issueStatusChanged"]["kind"] == "REPORTED"
+        client.send({"id": "1", "type": "stop"})
+        client.send({"type": "connection_terminate"})
+        assert client.close_code() == 1000
+        fast.http.close()

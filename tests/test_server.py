@@ -71,3 +71,21 @@ def test_villages_paginate_without_gaps(api: Api):
             break
         after = page["villages"]["pageInfo"]["endCursor"]
     assert len(seen) == len(set(seen)) == page["villages"]["totalCount"] == 4
+
+
+def test_production_masks_unexpected_errors_but_not_coded_ones():
+    from graphql import GraphQLError
+
+    from core.errors import Forbidden
+    from schema.extensions import present
+
+    bug = GraphQLError("boom: secret detail", original_error=RuntimeError("secret detail"))
+    masked = present(bug, "en", mask=True).formatted
+    assert masked["message"] == "Unexpected error."
+    assert masked["extensions"] == {"code": "INTERNAL"}
+    assert present(bug, "en", mask=False).message == "boom: secret detail"  # development
+    coded = present(GraphQLError("x", original_error=Forbidden()), "en", mask=True).formatted
+    assert coded["extensions"]["code"] == "FORBIDDEN"
+    assert coded["message"] == "You are not allowed to do this."
+    syntax = present(GraphQLError("Syntax Error: Unexpected Name"), "zh", mask=True)
+    assert syntax.message == "Syntax Error: Unexpected Name"  # the client's mistake: shown
