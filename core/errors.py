@@ -72,6 +72,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A home service request needs a time window and an address.",
     ),
     "window_order": ("结束时间必须晚于开始时间。", "The end must be after the start."),
+    "window_past": ("预约时间段已经过去。", "That time window is already over."),
+    "needs_offset": (
+        "时间须带时区，例如 2026-12-01T09:00:00+08:00。",
+        "Give the time with its offset, e.g. 2026-12-01T09:00:00+08:00.",
+    ),
     "proxy_not_allowed": (
         "只有网格员或辖区干部可以代为上报。",
         "Only grid heads and officials of the region can report on someone's behalf.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta, timezone
 
 from core.ids import to_global_id
 from tests.conftest import COUNTY, ELDER, GRID, RESIDENT, TOWNSHIP, VILLAGE, Api, jpeg
@@ -169,7 +170,13 @@ def test_township_and_county_are_not_reporting_regions(api: Api):
 
 # --- reportIssue: home service ----------------------------------------------------------
 
-WINDOW = {"start": "2026-07-01T09:00:00+08:00", "end": "2026-07-01T11:00:00+08:00"}
+
+def _at(days: int, hour: int) -> str:
+    day = datetime.now(timezone(timedelta(hours=8))) + timedelta(days=days)
+    return day.replace(hour=hour, minute=0, second=0, microsecond=0).isoformat()
+
+
+WINDOW = {"start": _at(3, 9), "end": _at(3, 11)}  # in three days, 09:00-11:00 +08:00
 
 
 def test_home_service_needs_window_and_address(api: Api):
@@ -195,6 +202,17 @@ def test_service_window_must_end_after_it_starts(api: Api):
     refused(api, [("VALIDATION", "serviceWindow.end")], serviceWindow=backwards, **home)
     empty = {"start": WINDOW["start"], "end": WINDOW["start"]}
     refused(api, [("VALIDATION", "serviceWindow.end")], serviceWindow=empty, **home)
+    past = {"start": _at(-3, 9), "end": _at(-3, 11)}
+    refused(api, [("VALIDATION", "serviceWindow.end")], serviceWindow=past, **home)
+
+
+def test_service_window_times_need_an_offset(api: Api):
+    home = {"category": "HOME_SERVICE", "serviceAddress": "老槐树院落 3 号"}
+    naive = {"start": WINDOW["start"][:19], "end": WINDOW["end"]}
+    payload = refused(
+        api, [("VALIDATION", "serviceWindow.start")], serviceWindow=naive, lang="en", **home
+    )
+    assert "offset" in payload["errors"][0]["message"]
 
 
 # --- reportIssue: photos ----------------------------------------------------------------

@@ -224,7 +224,7 @@ def strict_server(api: Api) -> ServerThread:
         allowed_origins=("https://dashboard.example",),
         connection_init_timeout_seconds=0.5,
         max_subscriptions_per_connection=2,
-        token_ttl_hours=3 / 3600,  # three seconds
+        token_ttl_hours=5 / 3600,  # five seconds
     )
     return ServerThread(create_app(settings))
 
@@ -249,9 +249,10 @@ def test_origins_init_timeout_subscription_limit_and_token_expiry(api: Api):
         assert silent.close_code() == 4408  # no connection_init within 0.5 s
 
         fast = Api(server, server.app.state.settings)
-        client = LiveClient(server.url)
-        client.init(fast.token(COUNTY))  # a three-second token
+        token = fast.token(COUNTY)  # a five-second token, taken before the 0.5 s init clock
         region = county_id(fast)
+        client = LiveClient(server.url)
+        client.init(token)
         for sub_id in ("a", "b", "c"):
             client.subscribe(sub_id, STATUS_CHANGED, {"region": region})
         refused = client.next("c")

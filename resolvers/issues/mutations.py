@@ -194,8 +194,14 @@ async def report(ctx: Context, input: Any) -> Result:
     window = input.service_window
     if home and window is None:
         v.fail("serviceWindow", "service_window")
-    if window is not None and window.end <= window.start:
-        v.fail("serviceWindow.end", "window_order")
+    if window is not None:
+        naive = [end for end in ("start", "end") if getattr(window, end).tzinfo is None]
+        for end in naive:
+            v.fail(f"serviceWindow.{end}", "needs_offset")
+        if not naive and window.end <= window.start:
+            v.fail("serviceWindow.end", "window_order")
+        elif not naive and window.end <= utcnow():
+            v.fail("serviceWindow.end", "window_past")
     v.done()
 
     region = await RegionByIdLoader(ctx).load(region_id)
