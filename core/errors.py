@@ -42,6 +42,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "状态为“{status}”的诉求不能执行此操作。",
         "This cannot be done to an issue whose status is {status}.",
     ),
+    "reopen_window": (
+        "办结超过 {days} 天的诉求不能再重新打开，请重新反映。",
+        "An issue closed more than {days} days ago cannot be reopened; report it anew.",
+    ),
     "top_level": ("已在县级处理，无法继续上报。", "Already at county level: nowhere to escalate."),
     "conflict": (
         "该诉求刚被他人修改，请刷新后重试。",
@@ -73,6 +77,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "window_order": ("结束时间必须晚于开始时间。", "The end must be after the start."),
     "window_past": ("预约时间段已经过去。", "That time window is already over."),
+    "window_range": (
+        "预约时间须在一年之内。",
+        "A home visit can be booked up to a year ahead.",
+    ),
     "needs_offset": (
         "时间须带时区，例如 2026-12-01T09:00:00+08:00。",
         "Give the time with its offset, e.g. 2026-12-01T09:00:00+08:00.",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
-FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+# MPO: what many phones write; a JPEG with extra frames, which browsers show as a JPEG.
+FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 GPS_IFD = 0x8825
 MAX_PIXELS = 50_000_000
 
@@ -37,8 +38,10 @@ def check_image(data: bytes, *, strip_location: bool) -> CheckedImage:
             width, height = image.size
             if strip_location:
                 data = _without_location(image, fmt)
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise NotAnImage(str(exc)) from exc
+    except NotAnImage:
+        raise
+    except Exception as exc:  # whatever a malformed file makes Pillow raise
+        raise NotAnImage(f"{type(exc).__name__}: {exc}") from exc
     return CheckedImage(data=data, content_type=FORMATS[fmt], width=width, height=height)
 
 
@@ -47,7 +50,8 @@ def _without_location(image: Image.Image, fmt: str) -> bytes:
     exif = image.getexif()
     exif.pop(GPS_IFD, None)
     out = io.BytesIO()
-    options: dict = {"exif": exif.tobytes()} if fmt in {"JPEG", "WEBP", "PNG"} else {}
+    fmt = "JPEG" if fmt == "MPO" else fmt  # the first frame is the photo
+    options: dict = {"exif": exif.tobytes()}
     if fmt == "JPEG":
         options.update(quality=92, icc_profile=image.info.get("icc_profile"))
     image.save(out, format=fmt, **options)

@@ -12,6 +12,7 @@ from sqlalchemy import Select, func, select
 
 from core.db import Database
 from core.errors import BadRequest
+from core.ids import MAX_PK
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -25,20 +26,21 @@ def encode_cursor(key: int) -> str:
 def decode_cursor(cursor: str, field: str = "after") -> int:
     try:
         prefix, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if prefix != "k":
+        key = int(value)
+        if prefix != "k" or not 0 <= key <= MAX_PK:
             raise ValueError(cursor)
-        return int(value)
+        return key
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise BadRequest("bad_cursor", field=field) from None
 
 
-def page_size(first: int | None) -> int:
+def page_size(first: int | None, field: str = "first") -> int:
     if first is None:
         return DEFAULT_PAGE_SIZE
     if first < 0:
-        raise BadRequest("negative", field="first")
+        raise BadRequest("negative", field=field)
     if first > MAX_PAGE_SIZE:
-        raise BadRequest("page_size", field="first", max=MAX_PAGE_SIZE)
+        raise BadRequest("page_size", field=field, max=MAX_PAGE_SIZE)
     return first
 
 

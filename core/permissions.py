@@ -62,6 +62,16 @@ def can_work(viewer: Viewer, issue: Issue) -> bool:
     return can_handle(viewer, issue) or (viewer.id is not None and viewer.id == issue.assignee_id)
 
 
+def speaks_for_reporter(viewer: Viewer, issue: Issue) -> bool:
+    """Who may cancel, rate and appeal: the reporter. For someone without an account, whoever
+    filed it for them, unless that person also handles the issue: nobody rates their own work."""
+    if viewer.id is None:
+        return False
+    if issue.reporter_id is not None:
+        return viewer.id == issue.reporter_id
+    return viewer.id == issue.filed_by_id and not can_work(viewer, issue)
+
+
 def can_read_issue(viewer: Viewer, issue: Issue) -> bool:
     return (
         is_party(viewer, issue)
@@ -104,8 +114,9 @@ def can_be_assigned(grants: Iterable[tuple[Role, str]], issue: Issue) -> bool:
 # --- accounts ---------------------------------------------------------------------------
 
 
-def can_see_phone(viewer: Viewer, account_id: int, account_region_paths: Iterable[str]) -> bool:
-    """Owners see their phone; so do officials whose jurisdiction covers one of its regions."""
+def can_see_account(viewer: Viewer, account_id: int, account_region_paths: Iterable[str]) -> bool:
+    """Owners see their account (phone included); so do officials whose jurisdiction covers
+    one of its regions. Others meet accounts only through what they may read (an issue)."""
     if viewer.id == account_id or is_admin(viewer):
         return True
     return any(covers(viewer, path) for path in account_region_paths)

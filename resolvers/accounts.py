@@ -11,7 +11,7 @@ from core.context import Context
 from core.errors import ErrorCode, UserFailure, invalid
 from core.identity import Viewer, hash_password, new_token, token_digest, verify_password
 from core.loaders import Loader, by_key, group_by_key
-from core.permissions import can_see_phone
+from core.permissions import can_see_account
 from models.accounts import Account, AuthToken, LoginFailure, Role, RoleGrant
 from models.base import utcnow
 from models.regions import Region
@@ -39,10 +39,14 @@ class GrantsByAccountIdLoader(Loader[int, list[tuple[Role, int, str]]]):
         return [[tuple(row[1:]) for row in group] for group in grouped]
 
 
-async def phone_of(ctx: Context, account: Account) -> str | None:
+async def may_look_up(ctx: Context, account: Account) -> bool:
+    """The owner, and officials whose jurisdiction covers one of the account's regions."""
     grants = await GrantsByAccountIdLoader(ctx).load(account.id)
-    paths = [path for _role, _region, path in grants]
-    return account.phone if can_see_phone(ctx.viewer, account.id, paths) else None
+    return can_see_account(ctx.viewer, account.id, [path for _role, _region, path in grants])
+
+
+async def phone_of(ctx: Context, account: Account) -> str | None:
+    return account.phone if await may_look_up(ctx, account) else None
 
 
 def check_phone(phone: str, field: str = "phone") -> str:

@@ -41,9 +41,14 @@ class Account(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        """Looked up directly, an account is visible to its owner and to officials whose
+        jurisdiction covers it: the directory of residents is not for everyone to walk."""
         info.context.require_viewer()
         rows = await r.AccountByIdLoader(info).load_many([node_pk(i) for i in node_ids])
-        return [cls.from_model(row) if row else None for row in rows]
+        return [
+            cls.from_model(row) if row and await r.may_look_up(info.context, row) else None
+            for row in rows
+        ]
 
     @strawberry.field(
         description="Shown to its owner and to officials whose jurisdiction covers the account."

@@ -6,6 +6,7 @@ import logging
 
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
+from strawberry.relay.types import GlobalIDValueError
 
 from core.errors import CodedError, UserFailure, translate
 
@@ -15,12 +16,16 @@ log = logging.getLogger("grassroots.errors")
 def is_expected(error: GraphQLError) -> bool:
     """Parse/validation errors and our coded errors are for the client; the rest are bugs."""
     original = error.original_error
-    return original is None or isinstance(original, CodedError | UserFailure | GraphQLError)
+    return original is None or isinstance(
+        original, CodedError | UserFailure | GraphQLError | GlobalIDValueError
+    )
 
 
 def present(error: GraphQLError, lang: str, mask: bool) -> GraphQLError:
     """The error as a client sees it: coded errors worded in `lang`, bugs masked if asked."""
     original = error.original_error
+    if isinstance(original, GlobalIDValueError):  # `node(id:)` with an ID of no known type
+        return _coded(error, "VALIDATION", "bad_id", "id", {}, lang)
     if isinstance(original, CodedError):
         return _coded(error, original.code, original.key, original.field, original.params, lang)
     if isinstance(original, UserFailure):

@@ -52,6 +52,13 @@ class IssueAction(enum.Enum):
     REOPEN = "reopen"
 
 
+# Mutations that run more than one transition of the table, depending on input or actor.
+_TRANSITIONS_OF = {a: (a.value,) for a in IssueAction} | {
+    IssueAction.RATE: ("rate", "rate_low"),
+    IssueAction.REOPEN: ("reopen", "appeal"),
+}
+
+
 @strawberry.type(description="An uploaded photo; `url` is a signed link that expires.")
 class Photo:
     content_type: str
@@ -289,12 +296,17 @@ class Issue(relay.Node):
     async def assignee(self, info: Info) -> Account | None:
         return await account_or_none(info, self.row.assignee_id)
 
-    @strawberry.field(description="For DUPLICATE issues: the issue this one duplicates.")
+    @strawberry.field(
+        description="For DUPLICATE issues: the issue this one duplicates (null if the viewer "
+        "may not read it)."
+    )
     async def duplicate_of(self, info: Info) -> Issue | None:
         if self.row.duplicate_of_id is None:
             return None
         row = await IssueByIdLoader(info).load(self.row.duplicate_of_id)
-        return Issue.from_model(row) if row else None
+        if row is None or not permissions.can_read_issue(info.context.viewer, row):
+            return None  # the original may be someone else's, out of this viewer's sight
+        return Issue.from_model(row)
 
     @strawberry.field(description="Every photo of the issue: the report's and later evidence.")
     async def photos(self, info: Info) -> list[Photo]:
@@ -310,13 +322,17 @@ class Issue(relay.Node):
     ) -> Connection[IssueEvent]:
         events = await EventsByIssueIdLoader(info).load(self.id)
         if last is not None:
-            events = events[len(events) - page_size(last) :] if last else []
+            events = events[len(events) - page_size(last, "last") :] if last else []
         return Connection.of(slice_page(events, "id", first, after), IssueEvent.from_model)
 
     @strawberry.field(description="The mutations the viewer may perform on this issue now.")
     def allowed_actions(self, info: Info) -> list[IssueAction]:
         viewer = info.context.viewer
-        return [a for a in IssueAction if lifecycle.can_apply(viewer, self.row, a.value)]
+        return [
+            a
+            for a in IssueAction
+            if any(lifecycle.can_apply(viewer, self.row, key) for key in _TRANSITIONS_OF[a])
+        ]
 
 
 @strawberry.input

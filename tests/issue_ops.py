@@ -11,7 +11,7 @@ ISSUE_FIELDS = """
   photos { url contentType width height }
 """
 PAYLOAD = (
-    f"issue {{ {ISSUE_FIELDS} }} event {{ id cursor kind fromStatus toStatus level note "
+    f"issue {{ {ISSUE_FIELDS} }} event {{ id cursor kind fromStatus toStatus level note rating "
     "actor { displayName } photos { url } } errors { code field message }"
 )
 

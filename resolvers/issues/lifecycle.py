@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import permissions
 from core.errors import ErrorCode, Forbidden, UserFailure
 from core.identity import Viewer
+from models.base import utcnow
 from models.issues import OPEN_STATUSES, Issue, IssueEvent, IssueEventKind, IssueStatus
 from resolvers.issues.deadlines import Deadlines
 
@@ -29,6 +30,7 @@ class Actor(enum.Enum):
     HANDLER = "handler"  # an official at the handling level or above, covering the region
     WORKER = "worker"  # a handler, or the STAFF member the issue is assigned to
     PARTY = "party"  # the reporter, or who filed for them
+    REPORTER = "reporter"  # who speaks for the reporter (never the issue's own handler)
     SYSTEM = "system"  # the overdue sweep
 
 
@@ -65,18 +67,25 @@ TRANSITIONS: dict[str, Transition] = {
     ),
     "reject": _t(K.REJECTED, {S.SUBMITTED: S.REJECTED, S.ACCEPTED: S.REJECTED}, Actor.HANDLER),
     "mark_duplicate": _t(K.MARKED_DUPLICATE, dict.fromkeys(_OPEN_STAY, S.DUPLICATE), Actor.HANDLER),
-    "cancel": _t(K.CANCELLED, dict.fromkeys(_OPEN_STAY, S.CANCELLED), Actor.PARTY),
-    "rate": _t(K.RATED, {S.RESOLVED: S.CLOSED}, Actor.PARTY),
-    "rate_low": _t(K.RATED, {S.RESOLVED: S.SUBMITTED}, Actor.PARTY, level_up=True),
+    "cancel": _t(K.CANCELLED, dict.fromkeys(_OPEN_STAY, S.CANCELLED), Actor.REPORTER),
+    "rate": _t(K.RATED, {S.RESOLVED: S.CLOSED}, Actor.REPORTER),
+    "rate_low": _t(K.RATED, {S.RESOLVED: S.SUBMITTED}, Actor.REPORTER, level_up=True),
+    # A handler reopening keeps the level; the reporter reopening is an appeal, one level up,
+    # so a rejection cannot be bounced back to the same desk for ever.
     "reopen": _t(
+        K.REOPENED, dict.fromkeys((S.RESOLVED, S.CLOSED, S.REJECTED), S.SUBMITTED), Actor.HANDLER
+    ),
+    "appeal": _t(
         K.REOPENED,
         dict.fromkeys((S.RESOLVED, S.CLOSED, S.REJECTED), S.SUBMITTED),
-        Actor.PARTY,
-        Actor.HANDLER,
+        Actor.REPORTER,
+        level_up=True,
     ),
 }
+REOPEN_WITHIN = timedelta(days=30)  # a CLOSED issue may be reopened this long after closing
 
 _ACTOR_CHECKS = {
+    Actor.REPORTER: permissions.speaks_for_reporter,
     Actor.HANDLER: permissions.can_handle,
     Actor.WORKER: permissions.can_work,
     Actor.PARTY: permissions.is_party,
@@ -95,6 +104,8 @@ def can_apply(viewer: Viewer, issue: Issue, action: str) -> bool:
     t = TRANSITIONS[action]
     if issue.status not in t.moves or not may_act(viewer, issue, action):
         return False
+    if action in ("reopen", "appeal"):
+        return _reopenable(issue)
     return not (action == "escalate" and issue.level.above is None)
 
 
@@ -108,6 +119,14 @@ def check(viewer: Viewer | None, issue: Issue, action: str) -> None:
         )
     if action == "escalate" and issue.level.above is None:
         raise UserFailure.of(ErrorCode.INVALID_TRANSITION, "top_level", None)
+    if action in ("reopen", "appeal") and not _reopenable(issue):
+        raise UserFailure.of(ErrorCode.INVALID_TRANSITION, "reopen_window", None, days=30)
+
+
+def _reopenable(issue: Issue) -> bool:
+    if issue.status is not S.CLOSED or issue.closed_at is None:
+        return True
+    return utcnow() - issue.closed_at <= REOPEN_WITHIN
 
 
 async def apply(
@@ -130,11 +149,22 @@ async def apply(
     if t.level_up and level.above is not None:
         level = level.above
     values: dict = {"status": to, "level": level, "version": issue.version + 1, **(changes or {})}
-    if level is not issue.level or to is S.SUBMITTED:
-        values["level_since"] = now
-    if to is S.SUBMITTED:
-        values.update(accepted_at=None, resolved_at=None, closed_at=None)
-    elif to is S.ACCEPTED and issue.status is S.SUBMITTED:
+    # Back to square one at a level (escalated, reopened, appealed): a new deadline to accept,
+    # and the old cycle's stamps and rating no longer describe the issue (the log keeps them).
+    # A note on an issue still waiting (SUBMITTED -> SUBMITTED) changes none of that.
+    restart = to is S.SUBMITTED and (issue.status is not S.SUBMITTED or level is not issue.level)
+    if restart:
+        values.update(
+            level_since=now,
+            accepted_at=None,
+            resolved_at=None,
+            closed_at=None,
+            rating=None,
+            rating_comment=None,
+        )
+    if level is not issue.level:
+        values["assignee_id"] = None  # the new level decides who works it
+    if to is S.ACCEPTED and issue.status is S.SUBMITTED:
         values["accepted_at"] = now
     elif to is S.RESOLVED:
         values["resolved_at"] = now
@@ -142,9 +172,12 @@ async def apply(
         values["closed_at"] = now
     if assignee_id is not None:
         values["assignee_id"] = assignee_id
-    if rating is not None:
+    if rating is not None and not restart:  # a low rating reopens: it lives on in the log
         values["rating"] = rating
-    values["due_at"] = _due(issue, to, level, now, deadlines)
+    if restart:
+        values["due_at"] = now + deadlines.window(issue.category, level).accept
+    else:
+        values["due_at"] = _due(issue, to, now, deadlines)
 
     result = await session.execute(
         update(Issue)
@@ -176,12 +209,9 @@ async def apply(
     return event
 
 
-def _due(issue: Issue, to: IssueStatus, level, now: datetime, deadlines: Deadlines):
-    window = deadlines.window(issue.category, level)
-    if to is S.SUBMITTED:
-        return now + window.accept
+def _due(issue: Issue, to: IssueStatus, now: datetime, deadlines: Deadlines):
     if to is S.ACCEPTED and issue.status is S.SUBMITTED:
-        return now + window.resolve
+        return now + deadlines.window(issue.category, issue.level).resolve
     if to in OPEN_STATUSES:
         return issue.due_at
     return None

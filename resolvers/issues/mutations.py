@@ -3,6 +3,7 @@ transaction through `lifecycle.apply` (or the report insert), photos stored insi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from core.permissions import (
     OFFICIAL_ROLES,
     REPORTING_LEVELS,
     can_be_assigned,
+    can_handle,
     can_read_issue,
     can_report_for_others,
     covers,
@@ -23,7 +25,7 @@ from core.permissions import (
 from core.validation import Validator
 from models.base import utcnow
 from models.issues import Channel, Issue, IssueCategory, IssueEvent, IssueEventKind, IssueStatus
-from resolvers.accounts import AccountByIdLoader, GrantsByAccountIdLoader, check_phone
+from resolvers.accounts import GrantsByAccountIdLoader, check_phone
 from resolvers.issues.deadlines import deadlines_from_json
 from resolvers.issues.lifecycle import LOW_RATING, apply, check, open_issue
 from resolvers.issues.loaders import IssueByIdLoader
@@ -50,7 +52,7 @@ async def _visible_issue(ctx: Context, viewer: Viewer, pk: int, field: str = "id
 async def transition(
     ctx: Context,
     input: Any,
-    action: str,
+    action: str | Callable[[Viewer, Issue], str],
     *,
     note_required: bool = False,
     evidence_required: bool = False,
@@ -66,6 +68,8 @@ async def transition(
     note = v.text(getattr(input, "note", None), "note", NOTE_MAX, required=note_required)
     v.done()
     issue = await _visible_issue(ctx, viewer, pk)
+    if callable(action):
+        action = action(viewer, issue)
     check(viewer, issue, action)
     extra = await validate(v, issue) if validate else {}
     photos = getattr(input, "photos", None)
@@ -127,7 +131,11 @@ async def cancel(ctx: Context, input: Any) -> Result:
 
 
 async def reopen(ctx: Context, input: Any) -> Result:
-    return await transition(ctx, input, "reopen", note_required=True)
+    def which(viewer: Viewer, issue: Issue) -> str:
+        """The reporter appeals (one level up); a handler reopens at the same level."""
+        return "reopen" if can_handle(viewer, issue) else "appeal"
+
+    return await transition(ctx, input, which, note_required=True)
 
 
 async def assign(ctx: Context, input: Any) -> Result:
@@ -148,9 +156,14 @@ async def mark_duplicate(ctx: Context, input: Any) -> Result:
         target_id = v.id(input.duplicate_of_id, "Issue", "duplicateOfId")
         v.done()
         target = await _visible_issue(ctx, ctx.viewer, target_id, "duplicateOfId")
-        if target.status is IssueStatus.DUPLICATE and target.duplicate_of_id:
+        seen = {issue.id}
+        # Point at the original, never at another duplicate, and never round in a circle.
+        while target.id not in seen and target.status is IssueStatus.DUPLICATE:
+            seen.add(target.id)
+            if target.duplicate_of_id is None:
+                break
             target = await _visible_issue(ctx, ctx.viewer, target.duplicate_of_id, "duplicateOfId")
-        if target.id == issue.id:
+        if target.id in seen:
             v.fail("duplicateOfId", "duplicate_self")
         return {"changes": {"duplicate_of_id": target.id}}
 
@@ -202,6 +215,11 @@ async def report(ctx: Context, input: Any) -> Result:
             v.fail("serviceWindow.end", "window_order")
         elif not naive and window.end <= utcnow():
             v.fail("serviceWindow.end", "window_past")
+        elif not naive and (
+            window.start < utcnow() - timedelta(days=1)
+            or window.end > utcnow() + timedelta(days=366)
+        ):
+            v.fail("serviceWindow", "window_range")
     v.done()
 
     region = await RegionByIdLoader(ctx).load(region_id)
@@ -217,8 +235,11 @@ async def report(ctx: Context, input: Any) -> Result:
         raise Forbidden("proxy_not_allowed")
     if proxy and behalf_id is None and contact_name is None:
         raise invalid("contactName", "required")
-    if behalf_id is not None and await AccountByIdLoader(ctx).load(behalf_id) is None:
-        raise not_found("onBehalfOf")
+    if behalf_id is not None:
+        # Only for someone the filer serves: an account with a role inside their jurisdiction.
+        grants = await GrantsByAccountIdLoader(ctx).load(behalf_id)
+        if not any(can_report_for_others(viewer, path) for _role, _region, path in grants):
+            raise not_found("onBehalfOf")
 
     if request_id is not None:
         earlier = await _earlier_report(ctx, viewer, request_id)

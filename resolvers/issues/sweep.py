@@ -58,6 +58,9 @@ async def sweep_overdue(
                 )
         except UserFailure:
             continue  # changed meanwhile (another worker escalated it, or an official acted)
+        except Exception:
+            log.exception("escalating overdue issue %s failed; the others go on", issue.id)
+            continue
         escalated += 1
         if on_event:
             on_event(event)
