@@ -112,7 +112,7 @@ def create_app(settings: Settings | None = None) -> App:
         root_value=IssueEvent.from_model,
         format_result=format_result,
         poll_seconds=settings.live_poll_seconds,
-        session_check_seconds=settings.token_check_seconds,
+        session_check_seconds=settings.session_check_seconds,
     )
     graphql = GraphQLApp(settings, db, storage, hub)
 

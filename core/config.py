@@ -49,7 +49,7 @@ class Settings:
     live_outbox_bytes: int = 4 * 1024 * 1024
     connection_init_timeout_seconds: float = 10.0
     max_subscriptions_per_connection: int = 100
-    token_check_seconds: float = 30.0
+    session_check_seconds: float = 30.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -95,7 +95,7 @@ class Settings:
             live_outbox_bytes=int(env.get("LIVE_OUTBOX_BYTES") or 4 * 1024 * 1024),
             connection_init_timeout_seconds=float(env.get("CONNECTION_INIT_TIMEOUT") or 10),
             max_subscriptions_per_connection=int(env.get("MAX_SUBSCRIPTIONS") or 100),
-            token_check_seconds=float(env.get("SESSION_CHECK_SECONDS") or 30),
+            session_check_seconds=float(env.get("SESSION_CHECK_SECONDS") or 30),
         )
 
 

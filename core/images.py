@@ -9,6 +9,8 @@ from PIL import Image
 
 # MPO: what many phones write; a JPEG with extra frames, which browsers show as a JPEG.
 FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+# How stored files are named, and so how they are served back.
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 GPS_IFD = 0x8825
 MAX_PIXELS = 50_000_000
 

@@ -13,7 +13,10 @@ import time
 from starlette.requests import Request
 from starlette.responses import Response
 
+from core.images import EXTENSIONS
 from core.storage import Storage
+
+CONTENT_TYPES = {ext: content_type for content_type, ext in EXTENSIONS.items()}
 
 
 def _signature(secret: str, key: str, expires: int) -> str:
@@ -44,9 +47,7 @@ def media_endpoint(secret: str, storage: Storage):
             data = None
         if data is None:
             return Response("not found", status_code=404)
-        content_type = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}.get(
-            key.rsplit(".", 1)[-1], "application/octet-stream"
-        )
+        content_type = CONTENT_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream")
         return Response(
             data,
             media_type=content_type,

@@ -63,8 +63,10 @@ class LiveStream:
 
 class Outbox(Protocol):
     viewer: Viewer
+    closed: bool
 
     def send(self, text: str) -> None: ...
+    def end_session(self, key: str) -> None: ...
 
 
 class ReplayTooLong(Exception):
@@ -381,7 +383,7 @@ class Hub:
         if missed > REPLAY_LIMIT:
             raise ReplayTooLong()
         cursor = member.floor
-        while cursor < upto and not getattr(member.outbox, "closed", False):
+        while cursor < upto and not member.outbox.closed:
             rows = await self.db.rows(
                 select(IssueEvent, Issue)
                 .join(Issue, Issue.id == IssueEvent.issue_id)

@@ -555,8 +555,8 @@ class Connection:
 
     def _forget(self, sub_id: str) -> None:
         entry = self.subscriptions.pop(sub_id, None)
-        if isinstance(entry, tuple) and entry[1] is not None:
-            self.hub.leave(entry[0], entry[1])
+        if isinstance(entry, tuple):  # (group key, member): joined
+            self.hub.leave(*entry)
         elif isinstance(entry, asyncio.Task):
             entry.cancel()
 

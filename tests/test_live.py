@@ -274,7 +274,7 @@ def test_a_changed_role_ends_the_stream(api: Api):
     from core.ids import parse_id
     from models.accounts import Account, Role, RoleGrant
 
-    settings = replace(api.settings, demo_data=False, token_check_seconds=0.3)
+    settings = replace(api.settings, demo_data=False, session_check_seconds=0.3)
     with ServerThread(create_app(settings)) as server:
         fast = Api(server, settings)
         client = LiveClient(server.url)

@@ -9,11 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.errors import ErrorCode, Problem, UserFailure, invalid
-from core.images import CheckedImage, NotAnImage, check_image
+from core.images import EXTENSIONS, CheckedImage, NotAnImage, check_image
 from core.storage import Storage
 from models.issues import Photo
-
-_EXT = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
 
 async def read_photos(
@@ -60,7 +58,7 @@ class PhotoWriter:
 
     async def store(self, images: list[CheckedImage]) -> None:
         for image in images:
-            key = f"{secrets.token_hex(16)}.{_EXT[image.content_type]}"
+            key = f"{secrets.token_hex(16)}.{EXTENSIONS[image.content_type]}"
             await self.storage.save(key, image.data)
             self.stored.append((key, image))
 
