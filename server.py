@@ -37,7 +37,6 @@ from resolvers.issues.deadlines import deadlines_from_json
 from resolvers.issues.sweep import run_forever
 from schema import build_schema
 from schema.extensions import log_unexpected, present
-from schema.issues import IssueEvent
 from subscriptions.hub import Hub
 from subscriptions.metrics import metrics_endpoint
 from subscriptions.protocol import LiveEndpoint
@@ -109,7 +108,6 @@ def create_app(settings: Settings | None = None) -> App:
         db,
         settings.broadcast_url,
         settings.broadcast_channel,
-        root_value=IssueEvent.from_model,
         format_result=format_result,
         poll_seconds=settings.live_poll_seconds,
         session_check_seconds=settings.session_check_seconds,
@@ -133,7 +131,6 @@ def create_app(settings: Settings | None = None) -> App:
                 db,
                 deadlines_from_json(settings.issue_deadlines),
                 settings.sweep_interval_seconds,
-                on_event=hub.committed,
             )
             tasks.append(asyncio.create_task(sweep))
         try:

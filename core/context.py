@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from core.config import Settings
 from core.db import Database
@@ -12,14 +12,20 @@ from core.identity import Viewer
 from core.storage import Storage
 
 
+class SessionNotices(Protocol):
+    """What the live layer hears from resolvers (committed events it hears from `core.db`)."""
+
+    def revoked(self, token_hash: str) -> None: ...
+
+
 @dataclass
 class Context:
     settings: Settings
     db: Database
     storage: Storage
     viewer: Viewer
-    # The live layer (subscriptions.hub.Hub): told of every committed event.
-    live: Any = None
+    # The live layer (subscriptions.hub.Hub), told when a token is revoked.
+    live: SessionNotices | None = None
     lang: str = "zh"
     request: Any = None
     response: Any = None

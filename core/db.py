@@ -4,11 +4,16 @@ Reads open a short session per statement batch, so the concurrent resolvers of o
 never share a session (an AsyncSession must not be used from two tasks at once) and no lazy
 load can sneak in: everything related comes through a DataLoader. Writes use one session in
 one transaction per mutation.
+
+Commit listeners: a transaction that appended to the event log (`core.events.append`) tells
+every `on_commit` listener the highest id it appended, right after it commits. Publishing
+live events is therefore part of committing, not a call a writer could forget.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,7 +24,12 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
+
+from core.events import APPENDED
+
+log = logging.getLogger("grassroots.db")
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -44,7 +54,26 @@ def create_engine(url: str) -> AsyncEngine:
 class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # A Session class of this database's own, so its listeners see only its sessions.
+        session_class = type("DatabaseSession", (Session,), {})
+        self.sessions = async_sessionmaker(
+            engine, expire_on_commit=False, sync_session_class=session_class
+        )
+        self.on_commit: list[Callable[[int], None]] = []
+        event.listen(session_class, "after_commit", self._after_commit)
+        event.listen(session_class, "after_rollback", self._after_rollback)
+
+    def _after_commit(self, session: Session) -> None:
+        newest = session.info.pop(APPENDED, None)
+        if newest is not None:
+            for listener in self.on_commit:
+                try:
+                    listener(newest)
+                except Exception:  # the commit stands; a listener must not undo the mutation
+                    log.exception("commit listener failed")
+
+    def _after_rollback(self, session: Session) -> None:
+        session.info.pop(APPENDED, None)  # rolled back: nothing was appended after all
 
     async def all(self, stmt: Executable) -> Sequence[Any]:
         """Run a read and return its scalars (ORM objects, or single column values)."""

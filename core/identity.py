@@ -75,8 +75,52 @@ class Viewer:
     def signed_in(self) -> bool:
         return self.account is not None
 
+    def is_(self, account_id: int | None) -> bool:
+        """Whether this viewer is that account. Policies ask this, never compare `id`s:
+        it is what lets `Audience` stand for many viewers at once."""
+        return self.account is not None and account_id == self.account.id
+
 
 ANONYMOUS = Viewer()
+
+
+class IdentityNeeded(Exception):
+    """Code asked an `Audience` who exactly it is: the answer depends on the one viewer."""
+
+
+class Audience(Viewer):
+    """Every viewer with these grants, rendered once for all of them (the live hub).
+
+    Policies decide from the grants and from `is_(account)`. An audience answers `is_` with
+    False and remembers which accounts it was asked about: a viewer that is none of them
+    would have got the same answers, so the same output. Anything that needs the exact
+    account (its id, the account row) raises `IdentityNeeded` and the caller renders for
+    each viewer separately.
+    """
+
+    def __init__(self, grants: list[Grant], signed_in: bool = True) -> None:
+        self.grants = grants
+        self.token_hash = None
+        self.token_expires_at = None
+        self._signed_in = signed_in
+        self.asked: set[int] = set()
+
+    @property  # type: ignore[override]
+    def account(self) -> Account | None:
+        raise IdentityNeeded()
+
+    @property
+    def id(self) -> int | None:
+        raise IdentityNeeded()
+
+    @property
+    def signed_in(self) -> bool:
+        return self._signed_in
+
+    def is_(self, account_id: int | None) -> bool:
+        if account_id is not None:
+            self.asked.add(account_id)
+        return False
 
 
 async def load_viewer(db: Database, token: str | None) -> Viewer | None:

@@ -45,3 +45,22 @@ class LocalStorage:
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._path(key).unlink, True)
+
+
+class StagedFiles:
+    """Files written for one mutation before its transaction starts (no file I/O while the
+    event log is locked); `discard()` removes them again when the transaction fails."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.keys: list[str] = []
+
+    async def add(self, key: str, data: bytes) -> str:
+        await self.storage.save(key, data)
+        self.keys.append(key)
+        return key
+
+    async def discard(self) -> None:
+        for key in self.keys:
+            await self.storage.delete(key)
+        self.keys.clear()

@@ -10,13 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
 from core.images import check_image
-from core.storage import Storage
+from core.storage import StagedFiles, Storage
 from demo.people import World
 from models.base import utcnow
 from models.issues import Channel, Issue, IssueCategory, IssueStatus
 from resolvers.issues.deadlines import deadlines_from_json
 from resolvers.issues.lifecycle import apply, open_issue
-from resolvers.issues.photos import PhotoWriter
+from resolvers.issues.photos import record, stage
 
 C = IssueCategory
 COURTYARD, COURTYARD2, VILLAGE, VILLAGE_OTHER = (
@@ -186,9 +186,8 @@ def demo_photo(text_colour: str, label: str) -> bytes:
 
 
 async def attach(session: AsyncSession, storage: Storage, data: bytes, event) -> None:
-    writer = PhotoWriter(storage)
-    await writer.store([check_image(data, strip_location=False)])
-    writer.record(session, event.issue_id, event.id)
+    staged = await stage(StagedFiles(storage), [check_image(data, strip_location=False)])
+    record(session, staged, event.issue_id, event.id)
 
 
 async def load(session: AsyncSession, storage: Storage, settings: Settings, world: World) -> None:

@@ -117,18 +117,21 @@ class Issue(Base):
 
 
 class IssueEvent(Base):
-    """One immutable entry of an issue's timeline; never updated, never deleted."""
+    """One immutable entry of an issue's timeline; never updated, never deleted.
+
+    Its id is the id of its entry in the event log (`models.events.LogEntry`), which also
+    holds the issue's region path: the cursor a subscriber resumes from is this id.
+    """
 
     __tablename__ = "issue_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(ForeignKey("event_log.id"), primary_key=True)
     issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
     kind: Mapped[IssueEventKind] = mapped_column(_enum(IssueEventKind))
     from_status: Mapped[IssueStatus | None] = mapped_column(_enum(IssueStatus))
     to_status: Mapped[IssueStatus] = mapped_column(_enum(IssueStatus))
     from_level: Mapped[RegionLevel | None] = mapped_column(_enum(RegionLevel))
     level: Mapped[RegionLevel] = mapped_column(_enum(RegionLevel))
-    region_path: Mapped[str] = mapped_column(String(255), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     note: Mapped[str | None] = mapped_column(Text)

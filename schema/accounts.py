@@ -8,12 +8,11 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from core.errors import UserFailure
 from core.ids import node_pk
 from models import accounts as m
 from resolvers import accounts as r
 from resolvers.regions import RegionByIdLoader
-from schema.common import UserError, user_errors
+from schema.common import UserError, payload
 from schema.regions import Region
 
 Role = strawberry.enum(m.Role, description="What a person may do, on a region and below.")
@@ -88,13 +87,11 @@ class AccountQueries:
 class AccountMutations:
     @strawberry.mutation(description="Sign in; send the token as `Authorization: Bearer <token>`.")
     async def login(self, info: Info, phone: str, password: str) -> LoginPayload:
-        try:
+        async def signed_in() -> dict:
             token, account = await r.login(info.context, phone, password)
-        except UserFailure as failure:
-            return LoginPayload(
-                token=None, account=None, errors=user_errors(failure, info.context.lang)
-            )
-        return LoginPayload(token=token, account=Account.from_model(account), errors=[])
+            return {"token": token, "account": Account.from_model(account)}
+
+        return await payload(info, LoginPayload, signed_in())
 
     @strawberry.mutation(description="Revoke the token this request was made with.")
     async def logout(self, info: Info) -> bool:

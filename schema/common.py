@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Generic
+import dataclasses
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry import relay
 from strawberry.relay.types import NodeType
+from strawberry.types import Info
 
 from core.errors import ErrorCode, UserFailure, translate
 from core.pagination import Page, encode_cursor
@@ -29,6 +31,21 @@ def user_errors(failure: UserFailure, lang: str) -> list[UserError]:
         UserError(code=p.code, field=p.field, message=translate(p.key, lang, **p.params))
         for p in failure.problems
     ]
+
+
+P = TypeVar("P")
+
+
+async def payload(info: Info, cls: type[P], work: Awaitable[dict[str, Any]]) -> P:
+    """Every mutation's payload: the fields `work` returns and no errors, or, when it fails
+    with a `UserFailure` (nothing was written), its errors in the request's language and
+    every other field null."""
+    try:
+        values = await work
+    except UserFailure as failure:
+        empty = {f.name: None for f in dataclasses.fields(cls) if f.name != "errors"}  # type: ignore[arg-type]
+        return cls(**empty, errors=user_errors(failure, info.context.lang))
+    return cls(**values, errors=[])
 
 
 @strawberry.type(description="A page of a list.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import AsyncIterator, Awaitable, Iterable
+from dataclasses import replace
 from datetime import datetime
 
 import strawberry
@@ -12,14 +13,12 @@ from strawberry import relay
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
-from core import permissions
-from core.errors import Forbidden, UserFailure
 from core.ids import node_pk
 from core.media import signed_url
 from core.pagination import encode_cursor, page_size, slice_page
 from models import issues as m
 from models.base import utcnow
-from resolvers.issues import lifecycle, live, mutations, queries
+from resolvers.issues import lifecycle, live, mutations, policy, queries
 from resolvers.issues.loaders import (
     EventsByIssueIdLoader,
     IssueByIdLoader,
@@ -28,7 +27,7 @@ from resolvers.issues.loaders import (
 )
 from resolvers.regions import RegionByIdLoader
 from schema.accounts import Account, account_or_none
-from schema.common import Connection, UserError, user_errors
+from schema.common import Connection, UserError, payload
 from schema.regions import Region, RegionLevel
 
 IssueStatus = strawberry.enum(m.IssueStatus)
@@ -96,11 +95,8 @@ class TimeWindowInput:
 
 
 async def _readable_issue(info: Info, issue_id: int) -> m.Issue | None:
-    """The issue, None when there is none, FORBIDDEN when the viewer may not read it."""
-    row = await IssueByIdLoader(info).load(issue_id)
-    if row is not None and not permissions.can_read_issue(info.context.viewer, row):
-        raise Forbidden()
-    return row
+    """The issue, or None when there is none or the viewer may not read it."""
+    return await queries.readable_issue(info.context, info.context.viewer, issue_id)
 
 
 @strawberry.type(description="One timeline entry of an issue; also what subscriptions deliver.")
@@ -142,8 +138,8 @@ class IssueEvent(relay.Node):
         out = []
         for i in ids:
             event = rows.get(i)
-            if event is not None:
-                await _readable_issue(info, event.issue_id)
+            if event is not None and await _readable_issue(info, event.issue_id) is None:
+                event = None  # an event of an issue the viewer may not read: as if missing
             out.append(cls.from_model(event) if event else None)
         return out
 
@@ -164,7 +160,7 @@ class IssueEvent(relay.Node):
         if actor_id is None:
             return None
         issue = await IssueByIdLoader(info).load(self.row.issue_id)
-        if actor_id in (issue.reporter_id, issue.filed_by_id) and not permissions.can_see_reporter(
+        if actor_id in (issue.reporter_id, issue.filed_by_id) and not policy.can_see_reporter(
             info.context.viewer, issue
         ):
             return None
@@ -246,7 +242,7 @@ class Issue(relay.Node):
         "for reports filed for someone without an account."
     )
     async def reporter(self, info: Info) -> Account | None:
-        if not permissions.can_see_reporter(info.context.viewer, self.row):
+        if not policy.can_see_reporter(info.context.viewer, self.row):
             return None
         return await account_or_none(info, self.row.reporter_id)
 
@@ -255,7 +251,7 @@ class Issue(relay.Node):
         "official filing on their behalf (proxy report)."
     )
     async def filed_by(self, info: Info) -> Account | None:
-        if not permissions.can_see_reporter(info.context.viewer, self.row):
+        if not policy.can_see_reporter(info.context.viewer, self.row):
             return None
         return await account_or_none(info, self.row.filed_by_id)
 
@@ -265,16 +261,14 @@ class Issue(relay.Node):
     )
     def contact_name(self, info: Info) -> str | None:
         return (
-            self.row.contact_name
-            if permissions.can_see_contact(info.context.viewer, self.row)
-            else None
+            self.row.contact_name if policy.can_see_contact(info.context.viewer, self.row) else None
         )
 
     @strawberry.field
     def contact_phone(self, info: Info) -> str | None:
         return (
             self.row.contact_phone
-            if permissions.can_see_contact(info.context.viewer, self.row)
+            if policy.can_see_contact(info.context.viewer, self.row)
             else None
         )
 
@@ -282,7 +276,7 @@ class Issue(relay.Node):
     def service_address(self, info: Info) -> str | None:
         return (
             self.row.service_address
-            if permissions.can_see_contact(info.context.viewer, self.row)
+            if policy.can_see_contact(info.context.viewer, self.row)
             else None
         )
 
@@ -303,10 +297,9 @@ class Issue(relay.Node):
     async def duplicate_of(self, info: Info) -> Issue | None:
         if self.row.duplicate_of_id is None:
             return None
-        row = await IssueByIdLoader(info).load(self.row.duplicate_of_id)
-        if row is None or not permissions.can_read_issue(info.context.viewer, row):
-            return None  # the original may be someone else's, out of this viewer's sight
-        return Issue.from_model(row)
+        # The original may be someone else's, out of this viewer's sight.
+        row = await _readable_issue(info, self.row.duplicate_of_id)
+        return Issue.from_model(row) if row else None
 
     @strawberry.field(description="Every photo of the issue: the report's and later evidence.")
     async def photos(self, info: Info) -> list[Photo]:
@@ -379,13 +372,11 @@ class IssuePayload:
 
 
 async def _payload(info: Info, work: Awaitable[mutations.Result]) -> IssuePayload:
-    try:
+    async def issue_and_event() -> dict:
         issue, event = await work
-    except UserFailure as failure:
-        return IssuePayload(issue=None, event=None, errors=user_errors(failure, info.context.lang))
-    return IssuePayload(
-        issue=Issue.from_model(issue), event=IssueEvent.from_model(event), errors=[]
-    )
+        return {"issue": Issue.from_model(issue), "event": IssueEvent.from_model(event)}
+
+    return await payload(info, IssuePayload, issue_and_event())
 
 
 @strawberry.input
@@ -500,6 +491,11 @@ class IssueMutations:
         return await _payload(info, mutations.reopen(info.context, input))
 
 
+def _event_of(change: live.IssueChange) -> IssueEvent:
+    """The root value a subscription's selection executes on, for each event."""
+    return IssueEvent.from_model(change.event)
+
+
 @strawberry.type
 class IssueSubscriptions:
     @strawberry.subscription(
@@ -510,10 +506,12 @@ class IssueSubscriptions:
     async def issue_status_changed(
         self, info: Info, region_id: strawberry.ID, after: str | None = None
     ) -> AsyncIterator[IssueEvent]:
-        return await live.status_changes(info.context, region_id, after)
+        stream = await live.status_changes(info.context, region_id, after)
+        return replace(stream, root=_event_of)  # type: ignore[return-value]
 
     @strawberry.subscription(description="Every timeline event of one issue.")
     async def issue_updated(
         self, info: Info, id: strawberry.ID, after: str | None = None
     ) -> AsyncIterator[IssueEvent]:
-        return await live.issue_updates(info.context, id, after)
+        stream = await live.issue_updates(info.context, id, after)
+        return replace(stream, root=_event_of)  # type: ignore[return-value]

@@ -1,9 +1,11 @@
-"""One hub per process: reads the event log in order and fans events out to subscriptions.
+"""One hub per process: reads the event log in order and fans entries out to subscriptions.
 
-Identical subscriptions (same document, variables and viewer) form a group: the group
-executes its selection set once per event and every member gets the same bytes, with only
-its own subscription id spliced in. Clients never block the hub: each connection has a
-bounded outbox (see protocol.py).
+The hub knows no domain: each subscription brings a `Spec` of its domain's `Topic`
+(subscriptions/topics.py), which says which entries it wants and who may see them.
+Identical subscriptions (same document, variables, viewer and language) form a group whose
+members get the same bytes, with only their subscription id spliced in; groups that differ
+only in the viewer share one render where it provably cannot differ (`Fanout`). Clients
+never block the hub: each connection has a bounded outbox (see protocol.py).
 
 Ordering and resuming: the hub keeps `last_id`, the highest event id it has fanned out, and
 reads `id > last_id` from the log. A member joining with `after=c` first gets the events in
@@ -17,48 +19,51 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple, Protocol
 
 from graphql import ExecutionResult
 from graphql.execution import Executor, execute_subscription_event
 from sqlalchemy import func, select
-from sqlalchemy.sql import ColumnElement
 
 from core.db import Database
-from core.identity import ANONYMOUS, Viewer, load_grants_of, load_viewer, token_digest
+from core.identity import (
+    ANONYMOUS,
+    Audience,
+    IdentityNeeded,
+    Viewer,
+    load_grants_of,
+    load_viewer,
+    token_digest,
+)
 from models.accounts import AuthToken
 from models.base import utcnow
-from models.issues import Issue, IssueEvent
+from models.events import LogEntry
 from subscriptions.backplane import Backplane
 from subscriptions.metrics import DELIVERED, EVENTS_READ, GROUPS, SUBSCRIPTIONS
+from subscriptions.topics import LiveStream, Spec, Topic
 
 log = logging.getLogger("grassroots.live")
 READ_BATCH = 500
 VIEWER_TTL = 60.0
 REPLAY_LIMIT = 10_000
+RECENT = 64  # fanned-out entries kept with their renders, for members resuming just behind
 
 
-class Spec(Protocol):
-    """Which events one subscription field delivers (built by the domain's resolver)."""
+class GroupKey(NamedTuple):
+    """Subscriptions with equal keys form one group (built by the websocket protocol)."""
 
-    key: tuple
+    document: str
+    operation: str | None
+    variables: str  # JSON, without the resume cursor
+    viewer_id: int | None
+    grants: tuple
+    lang: str
 
-    def matches(self, event: IssueEvent) -> bool: ...
-    def where(self) -> ColumnElement[bool]: ...
-    def allowed(self, viewer: Viewer, issue: Issue) -> bool: ...
-
-
-@dataclass
-class LiveStream:
-    """What a subscription resolver returns: the websocket protocol joins it to the hub."""
-
-    spec: Spec
-    after: int | None
-
-    def __aiter__(self):
-        raise TypeError("subscriptions are served over websockets (graphql-transport-ws)")
+    @property
+    def audience(self) -> tuple:
+        """The same key without the viewer: groups that may share one render of an event."""
+        return (self.document, self.operation, self.variables, self.grants, self.lang)
 
 
 class Outbox(Protocol):
@@ -91,6 +96,7 @@ class Member:
         self.pending: list[tuple[int, str]] = []
 
     def push(self, event_id: int, payload: str) -> None:
+        """The one way an event reaches a member: in id order, each at most once."""
         if event_id <= self.floor:
             return
         if not self.live:
@@ -100,14 +106,65 @@ class Member:
         self.outbox.send(self.prefix + payload + "}")
 
 
+class Rendered(NamedTuple):
+    payload: str | None  # None: the render needed to know exactly who the viewer is
+    asked: frozenset[int]  # accounts the render asked "is the viewer this one?" about
+    complete: bool  # no errors: may be kept for replays
+
+    def fits(self, viewer: Viewer) -> bool:
+        return self.payload is not None and viewer.id not in self.asked
+
+
+class Fanout:
+    """One log entry on its way to subscribers: the loaders and renders they all share.
+
+    Every group renders the entry with the same DataLoader cache (loaders hold rows, never
+    decisions, so sharing them across viewers is safe), primed with the rows the hub read.
+    Groups that differ only in who the viewer is share one render, made for an `Audience`
+    of their grants; a viewer the render asked about gets a render of its own.
+    """
+
+    __slots__ = ("db", "entry", "loaders", "renders", "subject")
+
+    def __init__(self, db: Database, entry: LogEntry, topic: Topic, subject: Any) -> None:
+        self.db = db
+        self.entry = entry
+        self.subject = subject
+        self.loaders: dict[type, Any] = {}
+        self.renders: dict[tuple, asyncio.Future[Rendered]] = {}
+        topic.prime(self, subject)
+
+    def shared(self, group: Group) -> asyncio.Future[Rendered]:
+        """The render for the group's audience, started by the first group that asks."""
+        future = self.renders.get(group.key.audience)
+        if future is None:
+            audience = Audience(group.viewer.grants, group.viewer.signed_in)
+            future = asyncio.ensure_future(group.execute(self, audience))
+            self.renders[group.key.audience] = future
+        return future
+
+    async def payload(self, group: Group) -> str:
+        rendered = await self.shared(group)
+        if rendered.fits(group.viewer):
+            return rendered.payload  # type: ignore[return-value]
+        return (await group.execute(self, group.viewer)).payload  # type: ignore[return-value]
+
+    def keep_complete(self) -> None:
+        """Drop renders with errors: a replay executes those afresh."""
+        for key, future in list(self.renders.items()):
+            if not future.done() or future.exception() or not future.result().complete:
+                del self.renders[key]
+
+
 class Group:
     """Subscriptions with the same document, variables, viewer and language."""
 
     def __init__(
         self,
         hub: Hub,
-        key: tuple,
+        key: GroupKey,
         spec: Spec,
+        root: Callable[[Any], Any],
         viewer: Viewer,
         executor: Executor,
         make_context: Callable[[], Any],
@@ -115,30 +172,30 @@ class Group:
         self.hub = hub
         self.key = key
         self.spec = spec
+        self.root = root
         self.viewer = viewer
         self.executor = executor
         self.make_context = make_context
         self.members: set[Member] = set()
-        self.rendered: OrderedDict[int, str] = OrderedDict()
 
-    async def render(self, event: IssueEvent) -> str:
-        """The `payload` JSON for one event, executed once for the whole group."""
-        cached = self.rendered.get(event.id)
-        if cached is not None:
-            return cached
-        per_event = self.executor.build_per_event_executor(self.hub.root_value(event))
-        per_event.context_value = self.make_context()  # fresh DataLoaders for each event
+    async def execute(self, fanout: Fanout, viewer: Viewer) -> Rendered:
+        """The `payload` JSON of one event for `viewer` (the group's, or an audience)."""
+        context = self.make_context()
+        context.viewer = viewer
+        context.loaders = fanout.loaders
+        per_event = self.executor.build_per_event_executor(self.root(fanout.subject))
+        per_event.context_value = context
         result = execute_subscription_event(per_event)
         if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
             result = await result
-        body = self.hub.format_result(result, per_event.context_value)
+        errors = result.errors or []
+        audience = isinstance(viewer, Audience)
+        if audience and any(isinstance(e.original_error, IdentityNeeded) for e in errors):
+            return Rendered(None, frozenset(), False)
+        body = self.hub.format_result(result, context)
         payload = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-        if "errors" in body:
-            return payload  # not kept: a later replay executes it afresh
-        self.rendered[event.id] = payload
-        if len(self.rendered) > 64:
-            self.rendered.popitem(last=False)
-        return payload
+        asked = frozenset(viewer.asked) if audience else frozenset()  # type: ignore[attr-defined]
+        return Rendered(payload, asked, not errors)
 
     def deliver(self, event_id: int, payload: str) -> None:
         members = list(self.members)
@@ -154,13 +211,11 @@ class Hub:
         backplane_url: str,
         channel: str,
         *,
-        root_value: Callable[[IssueEvent], Any],
         format_result: Callable[[ExecutionResult, Any], dict],
         poll_seconds: float = 2.0,
         session_check_seconds: float = 30.0,
     ) -> None:
         self.db = db
-        self.root_value = root_value
         self.format_result = format_result
         self.poll_seconds = poll_seconds
         self.session_check_seconds = session_check_seconds
@@ -168,6 +223,7 @@ class Hub:
         self.groups: dict[tuple, Group] = {}
         self.outboxes: set[Any] = set()
         self.last_id = 0
+        self.recent: OrderedDict[int, Fanout] = OrderedDict()  # for replays of the newest
         self._reading: asyncio.Task | None = None
         self._again = False
         self._tasks: list[asyncio.Task] = []
@@ -176,12 +232,15 @@ class Hub:
     # --- lifecycle ----------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.last_id = await self.db.one(select(func.coalesce(func.max(IssueEvent.id), 0)))
+        self.last_id = await self._newest()
+        self.db.on_commit.append(self.committed)
         await self.backplane.start()
         self._tasks.append(asyncio.create_task(self._poll(), name="live-poll"))
         self._tasks.append(asyncio.create_task(self._check_sessions(), name="live-sessions"))
 
     async def stop(self) -> None:
+        if self.committed in self.db.on_commit:
+            self.db.on_commit.remove(self.committed)
         for task in [*self._tasks, self._reading]:
             if task:
                 task.cancel()
@@ -262,12 +321,18 @@ class Hub:
                 if key:
                     outbox.end_session(key)
 
-    # --- what writers call, after their transaction committed ----------------------------
+    async def _newest(self) -> int:
+        return await self.db.one(
+            select(func.coalesce(func.max(LogEntry.id), 0)).execution_options(background=True)
+        )
 
-    def committed(self, event: IssueEvent) -> None:
-        """Called after the transaction that wrote `event` committed; never waits."""
+    # --- told by the database, and by sign-out -------------------------------------------
+
+    def committed(self, newest: int) -> None:
+        """A transaction that appended up to entry `newest` committed (a `Database.on_commit`
+        listener, so no writer can forget it); never waits."""
         self.ring()
-        self.backplane.announce(f"e:{event.id}")
+        self.backplane.announce(f"e:{newest}")
 
     def revoked(self, token_hash: str) -> None:
         self._on_message(f"r:{token_hash}")
@@ -296,43 +361,77 @@ class Hub:
         while True:
             self._again = False
             try:
-                rows = await self.db.rows(
-                    select(IssueEvent, Issue)
-                    .join(Issue, Issue.id == IssueEvent.issue_id)
-                    .where(IssueEvent.id > self.last_id)
-                    .order_by(IssueEvent.id)
+                entries = await self.db.all(
+                    select(LogEntry)
+                    .where(LogEntry.id > self.last_id)
+                    .order_by(LogEntry.id)
                     .limit(READ_BATCH)
                     .execution_options(background=True)  # not part of any request
                 )
             except Exception:
                 log.exception("reading the event log failed; retrying on the next poll")
                 return
-            for event, issue in rows:
-                # Advanced before fanning out: a member joining while this event renders
+            subjects = Subjects(self.db, entries)
+            for entry in entries:
+                # Advanced before fanning out: a member joining while this entry renders
                 # replays it from the log (and `Member.floor` drops the second copy).
-                self.last_id = event.id
+                self.last_id = entry.id
                 try:
-                    await self._fan_out(event, issue)
+                    await self._fan_out(entry, subjects)
                 except Exception:
-                    log.exception("fanning out event %s failed", event.id)
-            EVENTS_READ.inc(len(rows))
-            if len(rows) < READ_BATCH and not self._again:
+                    log.exception("fanning out event %s failed", entry.id)
+            EVENTS_READ.inc(len(entries))
+            if len(entries) < READ_BATCH and not self._again:
                 return
 
-    async def _fan_out(self, event: IssueEvent, issue: Issue) -> None:
+    async def _fan_out(self, entry: LogEntry, subjects: Subjects) -> None:
+        topic = next(
+            (g.spec.topic for g in self.groups.values() if g.spec.topic.name == entry.topic), None
+        )
+        if topic is None:
+            return  # nobody listens to this topic
+        subject = await subjects.get(topic, entry)
+        if subject is None:
+            return
         targets = [
             g
             for g in self.groups.values()
-            if g.spec.matches(event) and g.spec.allowed(g.viewer, issue)
+            if g.spec.topic.name == entry.topic
+            and g.spec.matches(entry, subject)
+            and g.spec.topic.allowed(g.viewer, subject)
         ]
         if not targets:
             return
-        payloads = await asyncio.gather(*(g.render(event) for g in targets), return_exceptions=True)
-        for group, payload in zip(targets, payloads, strict=True):
-            if isinstance(payload, BaseException):
-                log.error("rendering event %s failed", event.id, exc_info=payload)
-                continue
-            group.deliver(event.id, payload)
+        fanout = self._remember(Fanout(self.db, entry, topic, subject))
+        # One render per audience, all at once; then every group whose viewer the render
+        # did not ask about gets it without a task of its own.
+        audiences = {g.key.audience: fanout.shared(g) for g in targets}
+        await asyncio.wait(audiences.values())
+        alone: list[Group] = []
+        for group in targets:
+            shared = audiences[group.key.audience]
+            if shared.exception() is not None:
+                log.error("rendering event %s failed", entry.id, exc_info=shared.exception())
+            elif shared.result().fits(group.viewer):
+                group.deliver(entry.id, shared.result().payload)  # type: ignore[arg-type]
+            else:
+                alone.append(group)
+        if alone:
+            own = await asyncio.gather(
+                *(g.execute(fanout, g.viewer) for g in alone), return_exceptions=True
+            )
+            for group, rendered in zip(alone, own, strict=True):
+                if isinstance(rendered, BaseException):
+                    log.error("rendering event %s failed", entry.id, exc_info=rendered)
+                else:
+                    group.deliver(entry.id, rendered.payload)  # type: ignore[arg-type]
+        fanout.keep_complete()
+
+    def _remember(self, fanout: Fanout) -> Fanout:
+        self.recent[fanout.entry.id] = fanout
+        if len(self.recent) > RECENT:
+            self.recent.popitem(last=False)
+        return fanout
 
     # --- members --------------------------------------------------------------------------
 
@@ -346,16 +445,18 @@ class Hub:
         executor: Executor,
         make_context: Callable[[], Any],
     ) -> Member:
-        if stream.after is not None and stream.after > self.last_id:
-            # Fine if another worker is ahead of this one; not if no such event exists.
-            newest = await self.db.one(select(func.coalesce(func.max(IssueEvent.id), 0)))
-            if stream.after > newest:
-                raise UnknownCursor()
-        # No await from here until the member is registered: `snapshot` stays exact.
+        """Register a subscription; replay what it missed since `stream.after`, then live.
+
+        No await until the member is registered: `snapshot` stays exact, and a group found
+        by the caller is still there.
+        """
+        key = GroupKey(*key)
         group = self.groups.get(key)
         if group is None:
+            if stream.root is None:
+                raise RuntimeError("a new group needs the stream's root")
             group = self.groups[key] = Group(
-                self, key, stream.spec, outbox.viewer, executor, make_context
+                self, key, stream.spec, stream.root, outbox.viewer, executor, make_context
             )
             GROUPS.inc()
         snapshot = self.last_id
@@ -364,6 +465,9 @@ class Hub:
         group.members.add(member)  # from here on, live events are kept in member.pending
         SUBSCRIPTIONS.inc()
         try:
+            # Fine if another worker is ahead of this one; not if no such event exists.
+            if member.floor > snapshot and member.floor > await self._newest():
+                raise UnknownCursor()
             if member.floor < snapshot:
                 await self._replay(group, member, snapshot)
         except BaseException:
@@ -371,41 +475,73 @@ class Hub:
             raise
         member.floor = max(member.floor, snapshot)
         member.live = True
-        for event_id, payload in member.pending:
+        pending, member.pending = member.pending, []
+        for event_id, payload in pending:
             member.push(event_id, payload)
-        member.pending.clear()
         return member
 
     async def _replay(self, group: Group, member: Member, upto: int) -> None:
         """Events in (member.floor, upto] that the member's subscription would have seen."""
-        window = (IssueEvent.id > member.floor, IssueEvent.id <= upto, group.spec.where())
-        missed = await self.db.one(select(func.count()).where(*window))
+        spec = group.spec
+        topic = spec.topic
+
+        def window(after: int):
+            return (
+                select(LogEntry)
+                .select_from(topic.source())
+                .where(
+                    LogEntry.id > after,
+                    LogEntry.id <= upto,
+                    LogEntry.topic == topic.name,
+                    spec.where(),
+                )
+            )
+
+        missed = await self.db.one(
+            select(func.count()).select_from(window(member.floor).subquery())
+        )
         if missed > REPLAY_LIMIT:
             raise ReplayTooLong()
-        cursor = member.floor
-        while cursor < upto and not member.outbox.closed:
-            rows = await self.db.rows(
-                select(IssueEvent, Issue)
-                .join(Issue, Issue.id == IssueEvent.issue_id)
-                .where(IssueEvent.id > cursor, IssueEvent.id <= upto, group.spec.where())
-                .order_by(IssueEvent.id)
-                .limit(READ_BATCH)
+        while member.floor < upto and not member.outbox.closed:
+            entries = await self.db.all(
+                window(member.floor).order_by(LogEntry.id).limit(READ_BATCH)
             )
-            if not rows:
+            if not entries:
                 break
-            for event, issue in rows:
-                cursor = event.id
-                if group.spec.allowed(group.viewer, issue):
-                    member.outbox.send(member.prefix + await group.render(event) + "}")
-                    DELIVERED.inc()
-                member.floor = cursor
+            subjects = await topic.load(self.db, entries)
+            for entry in entries:
+                subject = subjects.get(entry.id)
+                if subject is not None and topic.allowed(group.viewer, subject):
+                    fanout = self.recent.get(entry.id) or Fanout(self.db, entry, topic, subject)
+                    payload = await fanout.payload(group)
+                    if entry.id > member.floor:  # not already sent while this one rendered
+                        member.floor = entry.id
+                        member.outbox.send(member.prefix + payload + "}")
+                        DELIVERED.inc()
+                member.floor = max(member.floor, entry.id)
 
     def leave(self, key: tuple, member: Member) -> None:
-        group = self.groups.get(key)
+        group = self.groups.get(key)  # type: ignore[call-overload]
         if group is None or member not in group.members:
             return
         group.members.discard(member)
         SUBSCRIPTIONS.dec()
         if not group.members:
-            del self.groups[key]
+            del self.groups[key]  # type: ignore[arg-type]
             GROUPS.dec()
+
+
+class Subjects:
+    """What the entries of one read are about, loaded per topic on first need."""
+
+    def __init__(self, db: Database, entries: Sequence[LogEntry]) -> None:
+        self.db = db
+        self.entries = entries
+        self.loaded: dict[str, dict[int, Any]] = {}
+
+    async def get(self, topic: Topic, entry: LogEntry) -> Any:
+        by_id = self.loaded.get(topic.name)
+        if by_id is None:
+            mine = [e for e in self.entries if e.topic == topic.name and e.id >= entry.id]
+            by_id = self.loaded[topic.name] = await topic.load(self.db, mine)
+        return by_id.get(entry.id)

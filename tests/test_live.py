@@ -103,7 +103,7 @@ def test_subscriptions_are_authorised_at_start(api: Api):
         other = LiveClient(api.server.url)
         other.init(api.token(OTHER_RESIDENT))
         other.subscribe("b", ISSUE_UPDATED, {"id": issue["id"]})
-        assert other.next("b")["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+        assert other.next("b")["payload"][0]["extensions"]["code"] == "NOT_FOUND"
         other.subscribe("c", STATUS_CHANGED, {"region": "bm90LWFuLWlk"})
         bad = other.next("c")
         assert bad["type"] == "error" and bad["payload"][0]["extensions"]["code"] == "VALIDATION"

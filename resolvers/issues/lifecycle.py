@@ -11,14 +11,15 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import text, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import permissions
+from core import events
 from core.errors import ErrorCode, Forbidden, UserFailure
 from core.identity import Viewer
 from models.base import utcnow
 from models.issues import OPEN_STATUSES, Issue, IssueEvent, IssueEventKind, IssueStatus
+from resolvers.issues import policy
 from resolvers.issues.deadlines import Deadlines
 
 S = IssueStatus
@@ -85,10 +86,10 @@ TRANSITIONS: dict[str, Transition] = {
 REOPEN_WITHIN = timedelta(days=30)  # a CLOSED issue may be reopened this long after closing
 
 _ACTOR_CHECKS = {
-    Actor.REPORTER: permissions.speaks_for_reporter,
-    Actor.HANDLER: permissions.can_handle,
-    Actor.WORKER: permissions.can_work,
-    Actor.PARTY: permissions.is_party,
+    Actor.REPORTER: policy.speaks_for_reporter,
+    Actor.HANDLER: policy.can_handle,
+    Actor.WORKER: policy.can_work,
+    Actor.PARTY: policy.is_party,
 }
 
 
@@ -196,13 +197,13 @@ async def apply(
             to_status=to,
             from_level=issue.level,
             level=level,
-            region_path=issue.region_path,
             actor_id=actor_id,
             assignee_id=assignee_id,
             note=note,
             rating=rating,
             at=now,
         ),
+        issue.region_path,
     )
     for key, value in values.items():
         setattr(issue, key, value)
@@ -231,26 +232,19 @@ async def open_issue(session: AsyncSession, issue: Issue, actor_id: int) -> Issu
             to_status=issue.status,
             from_level=None,
             level=issue.level,
-            region_path=issue.region_path,
             actor_id=actor_id,
             at=issue.created_at,
         ),
+        issue.region_path,
     )
 
 
-EVENT_LOG_LOCK = 727_002
+TOPIC = "issue"  # the event-log topic of issue events (see resolvers/issues/live.py)
 
 
-async def append_event(session: AsyncSession, event: IssueEvent) -> IssueEvent:
-    """Add an event to the log so that event ids become visible in increasing order.
-
-    Subscribers resume "after" an id, so an event must never commit after one with a higher
-    id. SQLite holds its write lock from the first write to the commit, which already gives
-    that order; PostgreSQL allocates ids concurrently, so the id is taken under a
-    transaction-scoped advisory lock, held only for the rest of the (short) transaction.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOG_LOCK})
+async def append_event(session: AsyncSession, event: IssueEvent, region_path: str) -> IssueEvent:
+    """Add an issue event to the timeline, under the id of its entry in the event log."""
+    event.id = await events.append(session, TOPIC, event.issue_id, region_path)
     session.add(event)
     await session.flush()
     return event

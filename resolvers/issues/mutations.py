@@ -1,5 +1,5 @@
-"""Changing issues. Every path: check input, load, check who and what state, then one
-transaction through `lifecycle.apply` (or the report insert), photos stored inside it."""
+"""Changing issues: the issue rules for each step of `core.mutations.Work` (validate, load,
+authorise, one transaction through `lifecycle.apply` or the report insert)."""
 
 from __future__ import annotations
 
@@ -13,23 +13,15 @@ from sqlalchemy.exc import IntegrityError
 from core.context import Context
 from core.errors import ErrorCode, Forbidden, UserFailure, invalid, not_found
 from core.identity import Viewer
-from core.permissions import (
-    OFFICIAL_ROLES,
-    REPORTING_LEVELS,
-    can_be_assigned,
-    can_handle,
-    can_read_issue,
-    can_report_for_others,
-    covers,
-)
-from core.validation import Validator
+from core.mutations import Work
 from models.base import utcnow
 from models.issues import Channel, Issue, IssueCategory, IssueEvent, IssueEventKind, IssueStatus
 from resolvers.accounts import GrantsByAccountIdLoader, check_phone
+from resolvers.issues import policy
 from resolvers.issues.deadlines import deadlines_from_json
 from resolvers.issues.lifecycle import LOW_RATING, apply, check, open_issue
 from resolvers.issues.loaders import IssueByIdLoader
-from resolvers.issues.photos import PhotoWriter, read_photos
+from resolvers.issues.photos import read_photos, record, stage
 from resolvers.regions import RegionByIdLoader
 
 TITLE_MAX, DESCRIPTION_MAX, NOTE_MAX, ADDRESS_MAX, NAME_MAX = 100, 5000, 2000, 200, 50
@@ -40,13 +32,12 @@ def _deadlines(ctx: Context):
     return deadlines_from_json(ctx.settings.issue_deadlines)
 
 
-async def _visible_issue(ctx: Context, viewer: Viewer, pk: int, field: str = "id") -> Issue:
-    """The issue, or NOT_FOUND: issues the viewer may not read look like missing ones."""
-    async with ctx.db.sessions() as session:
-        issue = await session.get(Issue, pk)
-    if issue is None or not can_read_issue(viewer, issue):
-        raise not_found(field)
-    return issue
+async def _load(work: Work, pk: int, field: str = "id") -> Issue:
+    """The issue as it is now (not from the request's loader cache: it is about to change),
+    or NOT_FOUND when it is missing or the viewer may not read it."""
+    async with work.ctx.db.sessions() as session:
+        row = await session.get(Issue, pk)
+    return work.found(row, policy.can_read_issue, field)
 
 
 async def transition(
@@ -60,18 +51,20 @@ async def transition(
 ) -> Result:
     """The shared path of every mutation that moves an existing issue.
 
-    `validate(v, issue)` may check more input and returns extra keyword arguments for `apply`.
+    `validate(work, issue)` may check more input and returns extra keyword arguments for
+    `apply`.
     """
-    viewer = ctx.require_viewer()
-    v = Validator()
+    work = Work(ctx)
+    v = work.input
     pk = v.id(input.id, "Issue", "id")
     note = v.text(getattr(input, "note", None), "note", NOTE_MAX, required=note_required)
     v.done()
-    issue = await _visible_issue(ctx, viewer, pk)
+    issue = await _load(work, pk)
+    viewer = work.viewer
     if callable(action):
         action = action(viewer, issue)
     check(viewer, issue, action)
-    extra = await validate(v, issue) if validate else {}
+    extra = await validate(work, issue) if validate else {}
     photos = getattr(input, "photos", None)
     if evidence_required:
         if note is None and not any(p.field == "note" for p in v.problems):
@@ -80,26 +73,23 @@ async def transition(
             v.fail("photos", "evidence_needed")
     v.done()
     images = await read_photos(ctx, photos, "photos", strip_location=issue.anonymous)
-    writer = PhotoWriter(ctx.storage)
-    await writer.store(images)
-    try:
-        async with ctx.db.transaction() as session:
-            event = await apply(
-                session,
-                issue,
-                action,
-                actor_id=viewer.id,
-                now=utcnow(),
-                deadlines=_deadlines(ctx),
-                note=note,
-                **extra,
-            )
-            writer.record(session, issue.id, event.id)
-    except BaseException:
-        await writer.discard()
-        raise
-    ctx.live.committed(event)
-    return issue, event
+    staged = await stage(work.files, images)
+
+    async def write(session) -> IssueEvent:
+        event = await apply(
+            session,
+            issue,
+            action,
+            actor_id=viewer.id,
+            now=utcnow(),
+            deadlines=_deadlines(ctx),
+            note=note,
+            **extra,
+        )
+        record(session, staged, issue.id, event.id)
+        return event
+
+    return issue, await work.commit(write)
 
 
 async def accept(ctx: Context, input: Any) -> Result:
@@ -133,18 +123,19 @@ async def cancel(ctx: Context, input: Any) -> Result:
 async def reopen(ctx: Context, input: Any) -> Result:
     def which(viewer: Viewer, issue: Issue) -> str:
         """The reporter appeals (one level up); a handler reopens at the same level."""
-        return "reopen" if can_handle(viewer, issue) else "appeal"
+        return "reopen" if policy.can_handle(viewer, issue) else "appeal"
 
     return await transition(ctx, input, which, note_required=True)
 
 
 async def assign(ctx: Context, input: Any) -> Result:
-    async def validate(v: Validator, issue: Issue) -> dict:
+    async def validate(work: Work, issue: Issue) -> dict:
+        v = work.input
         assignee_id = v.id(input.assignee_id, "Account", "assigneeId")
         if assignee_id is None:
             v.done()
         grants = await GrantsByAccountIdLoader(ctx).load(assignee_id)
-        if not can_be_assigned([(role, path) for role, _id, path in grants], issue):
+        if not policy.can_be_assigned([(role, path) for role, _id, path in grants], issue):
             v.fail("assigneeId", "not_staff")
         return {"assignee_id": assignee_id}
 
@@ -152,17 +143,18 @@ async def assign(ctx: Context, input: Any) -> Result:
 
 
 async def mark_duplicate(ctx: Context, input: Any) -> Result:
-    async def validate(v: Validator, issue: Issue) -> dict:
+    async def validate(work: Work, issue: Issue) -> dict:
+        v = work.input
         target_id = v.id(input.duplicate_of_id, "Issue", "duplicateOfId")
         v.done()
-        target = await _visible_issue(ctx, ctx.viewer, target_id, "duplicateOfId")
+        target = await _load(work, target_id, "duplicateOfId")
         seen = {issue.id}
         # Point at the original, never at another duplicate, and never round in a circle.
         while target.id not in seen and target.status is IssueStatus.DUPLICATE:
             seen.add(target.id)
             if target.duplicate_of_id is None:
                 break
-            target = await _visible_issue(ctx, ctx.viewer, target.duplicate_of_id, "duplicateOfId")
+            target = await _load(work, target.duplicate_of_id, "duplicateOfId")
         if target.id in seen:
             v.fail("duplicateOfId", "duplicate_self")
         return {"changes": {"duplicate_of_id": target.id}}
@@ -174,7 +166,8 @@ async def rate(ctx: Context, input: Any) -> Result:
     rating = input.rating
     action = "rate_low" if rating is not None and rating <= LOW_RATING else "rate"
 
-    async def validate(v: Validator, issue: Issue) -> dict:
+    async def validate(work: Work, issue: Issue) -> dict:
+        v = work.input
         if rating is None or not 1 <= rating <= 5:
             v.fail("rating", "rating_range")
         comment = v.text(input.comment, "comment", 500)
@@ -187,8 +180,8 @@ async def rate(ctx: Context, input: Any) -> Result:
 
 
 async def report(ctx: Context, input: Any) -> Result:
-    viewer = ctx.require_viewer()
-    v = Validator()
+    work = Work(ctx)
+    viewer, v = work.viewer, work.input
     region_id = v.id(input.region_id, "Region", "regionId")
     title = v.text(input.title, "title", TITLE_MAX, required=True)
     description = v.text(input.description, "description", DESCRIPTION_MAX, required=True)
@@ -225,20 +218,20 @@ async def report(ctx: Context, input: Any) -> Result:
     region = await RegionByIdLoader(ctx).load(region_id)
     if region is None:
         raise not_found("regionId")
-    if region.level not in REPORTING_LEVELS:
+    if region.level not in policy.REPORTING_LEVELS:
         raise invalid("regionId", "region_level")
     proxy = bool(behalf_id or contact_name or contact_phone) or channel in (
         Channel.PHONE,
         Channel.WALK_IN,
     )
-    if proxy and not can_report_for_others(viewer, region.path):
+    if proxy and not policy.can_report_for_others(viewer, region.path):
         raise Forbidden("proxy_not_allowed")
     if proxy and behalf_id is None and contact_name is None:
         raise invalid("contactName", "required")
     if behalf_id is not None:
         # Only for someone the filer serves: an account with a role inside their jurisdiction.
         grants = await GrantsByAccountIdLoader(ctx).load(behalf_id)
-        if not any(can_report_for_others(viewer, path) for _role, _region, path in grants):
+        if not any(policy.can_report_for_others(viewer, path) for _role, _region, path in grants):
             raise not_found("onBehalfOf")
 
     if request_id is not None:
@@ -272,24 +265,21 @@ async def report(ctx: Context, input: Any) -> Result:
         level_since=now,
         due_at=now + window_cells.accept,
     )
-    writer = PhotoWriter(ctx.storage)
-    await writer.store(images)
+    staged = await stage(work.files, images)
+
+    async def write(session) -> IssueEvent:
+        event = await open_issue(session, issue, viewer.id)
+        record(session, staged, issue.id, event.id)
+        return event
+
     try:
-        async with ctx.db.transaction() as session:
-            event = await open_issue(session, issue, viewer.id)
-            writer.record(session, issue.id, event.id)
+        return issue, await work.commit(write)
     except IntegrityError:
-        await writer.discard()
         # The same clientRequestId raced in twice: the other one won; return its result.
         earlier = request_id and await _earlier_report(ctx, viewer, request_id)
         if earlier:
             return earlier
         raise
-    except BaseException:
-        await writer.discard()
-        raise
-    ctx.live.committed(event)
-    return issue, event
 
 
 async def _earlier_report(ctx: Context, viewer: Viewer, request_id: str) -> Result | None:
@@ -312,7 +302,7 @@ async def _earlier_report(ctx: Context, viewer: Viewer, request_id: str) -> Resu
 async def _check_rate(ctx: Context, viewer: Viewer, region_path: str) -> None:
     """Residents may file `reports_per_hour`; grid heads and officials filing for others
     are not limited."""
-    if covers(viewer, region_path, OFFICIAL_ROLES):
+    if policy.is_unthrottled_reporter(viewer, region_path):
         return
     since = utcnow() - timedelta(hours=1)
     count = await ctx.db.one(

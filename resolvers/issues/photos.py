@@ -1,4 +1,4 @@
-"""Uploaded photos: checked, stored, recorded; removed again if the mutation fails."""
+"""Uploaded photos of issues: checked, staged before the transaction, recorded inside it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.context import Context
 from core.errors import ErrorCode, Problem, UserFailure, invalid
 from core.images import EXTENSIONS, CheckedImage, NotAnImage, check_image
-from core.storage import Storage
+from core.storage import StagedFiles
 from models.issues import Photo
 
 
@@ -48,35 +48,26 @@ async def read_photos(
     return checked
 
 
-class PhotoWriter:
-    """Stores a mutation's photo files before its transaction (no file I/O while the event
-    log is locked), records their rows inside it, and `discard()`s the files if it fails."""
+async def stage(files: StagedFiles, images: list[CheckedImage]) -> list[tuple[str, CheckedImage]]:
+    """Write the photo files before the transaction; their rows are added inside it."""
+    return [
+        (await files.add(f"{secrets.token_hex(16)}.{EXTENSIONS[i.content_type]}", i.data), i)
+        for i in images
+    ]
 
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
-        self.stored: list[tuple[str, CheckedImage]] = []
 
-    async def store(self, images: list[CheckedImage]) -> None:
-        for image in images:
-            key = f"{secrets.token_hex(16)}.{EXTENSIONS[image.content_type]}"
-            await self.storage.save(key, image.data)
-            self.stored.append((key, image))
-
-    def record(self, session: AsyncSession, issue_id: int, event_id: int) -> None:
-        for key, image in self.stored:
-            session.add(
-                Photo(
-                    issue_id=issue_id,
-                    event_id=event_id,
-                    storage_key=key,
-                    content_type=image.content_type,
-                    width=image.width,
-                    height=image.height,
-                    size=len(image.data),
-                )
+def record(
+    session: AsyncSession, staged: list[tuple[str, CheckedImage]], issue_id: int, event_id: int
+) -> None:
+    for key, image in staged:
+        session.add(
+            Photo(
+                issue_id=issue_id,
+                event_id=event_id,
+                storage_key=key,
+                content_type=image.content_type,
+                width=image.width,
+                height=image.height,
+                size=len(image.data),
             )
-
-    async def discard(self) -> None:
-        for key, _image in self.stored:
-            await self.storage.delete(key)
-        self.stored.clear()
+        )

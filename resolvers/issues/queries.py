@@ -7,24 +7,25 @@ from typing import Any
 from sqlalchemy import and_, not_, select
 
 from core.context import Context
-from core.errors import Forbidden
+from core.identity import Viewer
 from core.ids import parse_id
 from core.pagination import Page, paginate
-from core.permissions import can_read_issue, visible_issues
+from core.permissions import readable, under
 from models.base import utcnow
 from models.issues import OPEN_STATUSES, Issue
+from resolvers.issues import policy
 from resolvers.issues.loaders import IssueByIdLoader
 from resolvers.regions import require_region
 
 
 async def issue(ctx: Context, issue_id: str) -> Issue | None:
+    """The issue, or null when there is none or the viewer may not read it."""
     viewer = ctx.require_viewer()
-    row = await IssueByIdLoader(ctx).load(parse_id(issue_id, "Issue"))
-    if row is None:
-        return None
-    if not can_read_issue(viewer, row):
-        raise Forbidden()
-    return row
+    return await readable_issue(ctx, viewer, parse_id(issue_id, "Issue"))
+
+
+async def readable_issue(ctx: Context, viewer: Viewer, pk: int) -> Issue | None:
+    return readable(viewer, await IssueByIdLoader(ctx).load(pk), policy.can_read_issue)
 
 
 def overdue_condition(now=None):
@@ -34,11 +35,11 @@ def overdue_condition(now=None):
 async def issues(ctx: Context, flt: Any, first: int | None, after: str | None) -> Page:
     """`flt` is an IssueFilter (any object with its attributes), or None."""
     viewer = ctx.require_viewer()
-    stmt = select(Issue).where(visible_issues(viewer))
+    stmt = select(Issue).where(policy.visible_issues(viewer))
     if flt is not None:
         if flt.region_id is not None:
             region = await require_region(ctx, flt.region_id, "filter.regionId")
-            stmt = stmt.where(Issue.region_path.startswith(region.path))
+            stmt = stmt.where(under(Issue.region_path, region.path))
         if flt.statuses:
             stmt = stmt.where(Issue.status.in_(flt.statuses))
         if flt.categories:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,7 +16,7 @@ from sqlalchemy import select
 from core.db import Database
 from core.errors import UserFailure
 from models.base import utcnow
-from models.issues import Issue, IssueEvent
+from models.issues import Issue
 from models.regions import RegionLevel
 from resolvers.issues.deadlines import Deadlines
 from resolvers.issues.lifecycle import apply
@@ -33,7 +32,6 @@ async def sweep_overdue(
     *,
     now: datetime | None = None,
     batch: int = 200,
-    on_event: Callable[[IssueEvent], None] | None = None,
 ) -> int:
     """Escalate every overdue issue once; returns how many this call escalated."""
     now = now or utcnow()
@@ -47,7 +45,7 @@ async def sweep_overdue(
     for issue in candidates:
         try:
             async with db.transaction() as session:
-                event = await apply(
+                await apply(
                     session,
                     issue,
                     "escalate",
@@ -61,9 +59,7 @@ async def sweep_overdue(
         except Exception:
             log.exception("escalating overdue issue %s failed; the others go on", issue.id)
             continue
-        escalated += 1
-        if on_event:
-            on_event(event)
+        escalated += 1  # subscribers hear of it when the transaction commits (core.db)
     if escalated:
         log.info("escalated %d overdue issue(s)", escalated)
     return escalated
