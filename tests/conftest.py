@@ -1,18 +1,23 @@
 """Test harness: the real app, served by uvicorn on loopback, on each database backend.
 
 Every test runs once per backend: SQLite always, PostgreSQL when reachable (set
-TEST_POSTGRES_URL, or DATABASE_URL to a postgresql:// URL; default: the local server's `test`
-database). An unreachable PostgreSQL is a skip, and with REQUIRE_SERVICES=1 (set by .ci/run)
-a failure, so CI never passes on SQLite alone.
+TEST_POSTGRES_URL, or DATABASE_URL to a postgresql:// URL; default: the local server). Only
+the URL's server and credentials are used: each pytest session creates a database of its own
+there, `test_<pid>_<hex>`, and drops it at the end, so runs side by side never meet (and the
+configured database itself is never touched). An unreachable PostgreSQL is a skip, and with
+REQUIRE_SERVICES=1 (set by .ci/run) a failure, so CI never passes on SQLite alone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import io
 import json
 import os
+import re
+import secrets
 import socket
 import threading
 import time
@@ -25,13 +30,15 @@ import redis
 import uvicorn
 from PIL import Image
 from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from core.config import Settings, _normalise_db_url
 from server import create_app
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
-DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 PASSWORD = "demo-password"
 # Demo phones (see the contract's demo data).
 COUNTY, TOWNSHIP, VILLAGE, GRID, RESIDENT, DEPUTY, OTHER_RESIDENT = (
@@ -41,6 +48,7 @@ AGRONOMIST, LAWYER, ELDER = "13800000008", "13800000009", "13800000010"
 
 
 def postgres_url() -> str:
+    """The configured PostgreSQL: the server (and credentials) the run databases live on."""
     url = os.environ.get("TEST_POSTGRES_URL") or os.environ.get("DATABASE_URL") or ""
     return _normalise_db_url(url) if url.startswith("postgres") else DEFAULT_PG
 
@@ -52,12 +60,86 @@ def unavailable(what: str, why: str) -> None:
     pytest.skip(message)
 
 
-async def _reset_postgres(url: str) -> None:
-    engine = create_async_engine(url)
+# --- a PostgreSQL database per test run ---------------------------------------------------
+
+RUN_DATABASE = re.compile(r"test_(\d+)_[0-9a-f]+")
+HOST = socket.gethostname()
+
+
+def _pid_alive(pid: int) -> bool:
     try:
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+async def _admin_engine(configured: str):
+    """An AUTOCOMMIT engine on the configured server, connected to its maintenance database
+    (`postgres`), else the configured database, else `template1`."""
+    url = make_url(configured)
+    error: Exception | None = None
+    for database in dict.fromkeys(["postgres", url.database or "postgres", "template1"]):
+        engine = create_async_engine(
+            url.set(database=database),
+            isolation_level="AUTOCOMMIT",
+            poolclass=NullPool,
+            connect_args={"timeout": 10},
+        )
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return engine
+        except (OSError, TimeoutError) as exc:  # the server itself is not there: stop
+            await engine.dispose()
+            raise exc
+        except Exception as exc:  # no such database, no right to connect to it: next
+            await engine.dispose()
+            error = error or exc
+    assert error is not None
+    raise error
+
+
+async def _drop_stale_databases(conn) -> None:
+    """Drop run databases this machine left behind: their pid is gone (killed runs)."""
+    rows = await conn.execute(
+        text(
+            "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database "
+            "WHERE datname LIKE 'test\\_%'"
+        )
+    )
+    for name, comment in rows.all():
+        match = RUN_DATABASE.fullmatch(name)
+        if not match or comment != f"pytest run on {HOST}" or _pid_alive(int(match[1])):
+            continue
+        # Another run may be dropping it at the same moment, or we may have no right to.
+        with contextlib.suppress(Exception):
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def create_run_database(configured: str) -> str:
+    """Create this run's own database on the configured server; return its URL."""
+    name = f"test_{os.getpid()}_{secrets.token_hex(6)}"
+    engine = await _admin_engine(configured)
+    try:
+        async with engine.connect() as conn:
+            await _drop_stale_databases(conn)
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+            await conn.execute(text(f"COMMENT ON DATABASE \"{name}\" IS 'pytest run on {HOST}'"))
+    finally:
+        await engine.dispose()
+    return make_url(configured).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_run_database(url: str, configured: str) -> None:
+    name = make_url(url).database
+    assert name and RUN_DATABASE.fullmatch(name), name  # never anything but our own
+    engine = await _admin_engine(configured)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         await engine.dispose()
 
@@ -200,11 +282,14 @@ def backend(request, tmp_path_factory) -> Iterator[Settings]:
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{folder / 'test.db'}"
     else:
-        url = postgres_url()
+        configured = postgres_url()
         try:
-            asyncio.run(_reset_postgres(url))
-        except (OSError, Exception) as exc:  # connection refused, unknown database, auth
-            unavailable("PostgreSQL", f"{url}: {exc.__class__.__name__}: {exc}")
+            url = asyncio.run(create_run_database(configured))
+        except (OSError, Exception) as exc:  # connection refused, auth, no right to create
+            shown = make_url(configured).render_as_string(hide_password=True)
+            unavailable("PostgreSQL", f"{shown}: {exc.__class__.__name__}: {exc}")
+        # Dropped at the end; should the run die first, the next run on this machine drops it.
+        request.addfinalizer(lambda: asyncio.run(drop_run_database(url, configured)))
     yield Settings(
         database_url=url,
         demo_data=True,
