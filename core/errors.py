@@ -21,6 +21,7 @@ class ErrorCode(enum.Enum):
 
 
 # key -> (Chinese, English); "{name}" placeholders are filled from the error's params.
+# These are the messages every domain shares; each domain registers its own beside its code.
 MESSAGES: dict[str, tuple[str, str]] = {
     "required": ("此项必填。", "This field is required."),
     "blank": ("不能为空。", "Must not be blank."),
@@ -34,62 +35,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "登录失败次数过多，请一小时后再试。",
         "Too many failed logins; try again in an hour.",
     ),
-    "report_throttled": (
-        "提交过于频繁：每小时最多 {max} 条。",
-        "Too many reports: at most {max} an hour.",
-    ),
-    "invalid_transition": (
-        "状态为“{status}”的诉求不能执行此操作。",
-        "This cannot be done to an issue whose status is {status}.",
-    ),
-    "reopen_window": (
-        "办结超过 {days} 天的诉求不能再重新打开，请重新反映。",
-        "An issue closed more than {days} days ago cannot be reopened; report it anew.",
-    ),
-    "top_level": ("已在县级处理，无法继续上报。", "Already at county level: nowhere to escalate."),
-    "conflict": (
-        "该诉求刚被他人修改，请刷新后重试。",
-        "The issue was just changed by someone else; reload and try again.",
-    ),
-    "evidence_needed": (
-        "办结需要说明和至少一张照片。",
-        "Resolving needs a note and at least one photo.",
-    ),
     "too_many_photos": ("最多上传 {max} 张照片。", "At most {max} photos."),
     "photo_too_large": ("照片不能超过 {max} MB。", "A photo may be at most {max} MB."),
     "not_an_image": (
         "不是有效的图片（支持 JPEG、PNG、WebP）。",
         "Not a valid image (JPEG, PNG or WebP).",
     ),
-    "rating_range": ("评分必须在 1 到 5 之间。", "The rating must be between 1 and 5."),
-    "not_staff": (
-        "只能指派给本辖区内具有工作人员（STAFF）角色的人。",
-        "Only a STAFF member whose region covers the issue can be assigned.",
-    ),
-    "duplicate_self": ("不能标记为自身的重复。", "An issue cannot duplicate itself."),
-    "duplicate_of_duplicate": (
-        "目标诉求本身是重复诉求，请指向原始诉求。",
-        "That issue is itself a duplicate; point to the original.",
-    ),
-    "service_window": (
-        "上门服务需要预约时间段和地址。",
-        "A home service request needs a time window and an address.",
-    ),
-    "window_order": ("结束时间必须晚于开始时间。", "The end must be after the start."),
-    "window_past": ("预约时间段已经过去。", "That time window is already over."),
-    "window_range": (
-        "预约时间须在一年之内。",
-        "A home visit can be booked up to a year ahead.",
-    ),
-    "needs_offset": (
-        "时间须带时区，例如 2026-12-01T09:00:00+08:00。",
-        "Give the time with its offset, e.g. 2026-12-01T09:00:00+08:00.",
-    ),
-    "proxy_not_allowed": (
-        "只有网格员或辖区干部可以代为上报。",
-        "Only grid heads and officials of the region can report on someone's behalf.",
-    ),
-    "region_level": ("只能在村或院落上报诉求。", "Issues are reported in a village or courtyard."),
     "unauthenticated": ("请先登录。", "Sign in first."),
     "token_invalid": (
         "登录已失效（令牌无效、过期或已注销），请重新登录。",
@@ -114,6 +65,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad_cursor": ("分页游标无效。", "Not a valid cursor."),
     "negative": ("不能为负数。", "Must not be negative."),
 }
+
+
+def register_messages(messages: dict[str, tuple[str, str]]) -> None:
+    """A domain adds its own messages (resolvers/<domain>/messages.py), under keys no other
+    domain uses."""
+    clash = MESSAGES.keys() & messages.keys()
+    if clash:
+        raise ValueError(f"message keys already registered: {sorted(clash)}")
+    MESSAGES.update(messages)
 
 
 def translate(key: str, lang: str, **params: object) -> str:

@@ -1,1 +1,3 @@
-"""Issues (tickets): lifecycle rules, loaders, queries, mutations, photos, the overdue sweep."""
+"""The issue domain: lifecycle, policy, queries, mutations, live topic, messages."""
+
+from resolvers.issues import messages  # noqa: F401  (registers the domain's error messages)

@@ -1,0 +1,60 @@
+"""The issue domain's error messages, in Chinese and English (see core/errors.py)."""
+
+from __future__ import annotations
+
+from core.errors import register_messages
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "report_throttled": (
+        "提交过于频繁：每小时最多 {max} 条。",
+        "Too many reports: at most {max} an hour.",
+    ),
+    "invalid_transition": (
+        "状态为“{status}”的诉求不能执行此操作。",
+        "This cannot be done to an issue whose status is {status}.",
+    ),
+    "reopen_window": (
+        "办结超过 {days} 天的诉求不能再重新打开，请重新反映。",
+        "An issue closed more than {days} days ago cannot be reopened; report it anew.",
+    ),
+    "top_level": ("已在县级处理，无法继续上报。", "Already at county level: nowhere to escalate."),
+    "conflict": (
+        "该诉求刚被他人修改，请刷新后重试。",
+        "The issue was just changed by someone else; reload and try again.",
+    ),
+    "evidence_needed": (
+        "办结需要说明和至少一张照片。",
+        "Resolving needs a note and at least one photo.",
+    ),
+    "rating_range": ("评分必须在 1 到 5 之间。", "The rating must be between 1 and 5."),
+    "not_staff": (
+        "只能指派给本辖区内具有工作人员（STAFF）角色的人。",
+        "Only a STAFF member whose region covers the issue can be assigned.",
+    ),
+    "duplicate_self": ("不能标记为自身的重复。", "An issue cannot duplicate itself."),
+    "duplicate_of_duplicate": (
+        "目标诉求本身是重复诉求，请指向原始诉求。",
+        "That issue is itself a duplicate; point to the original.",
+    ),
+    "service_window": (
+        "上门服务需要预约时间段和地址。",
+        "A home service request needs a time window and an address.",
+    ),
+    "window_order": ("结束时间必须晚于开始时间。", "The end must be after the start."),
+    "window_past": ("预约时间段已经过去。", "That time window is already over."),
+    "window_range": (
+        "预约时间须在一年之内。",
+        "A home visit can be booked up to a year ahead.",
+    ),
+    "needs_offset": (
+        "时间须带时区，例如 2026-12-01T09:00:00+08:00。",
+        "Give the time with its offset, e.g. 2026-12-01T09:00:00+08:00.",
+    ),
+    "proxy_not_allowed": (
+        "只有网格员或辖区干部可以代为上报。",
+        "Only grid heads and officials of the region can report on someone's behalf.",
+    ),
+    "region_level": ("只能在村或院落上报诉求。", "Issues are reported in a village or courtyard."),
+}
+
+register_messages(MESSAGES)

@@ -1,0 +1,150 @@
+"""Migrations carry existing data: issue events keep their ids, so old cursors still resume."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import text
+
+from core.bootstrap import alembic_config
+from core.config import Settings
+from core.db import Database, create_engine
+from core.ids import to_global_id
+from core.pagination import decode_cursor, encode_cursor
+from models.accounts import Role, RoleGrant
+from models.base import utcnow
+from models.issues import Channel, Issue, IssueCategory, IssueStatus
+from models.regions import Region, RegionLevel
+from resolvers.accounts import create_account
+from server import create_app
+from tests.conftest import (
+    PASSWORD,
+    Api,
+    ServerThread,
+    create_run_database,
+    drop_run_database,
+    postgres_url,
+)
+from tests.issue_ops import ACCEPT, act, ok
+from tests.live_client import ISSUE_UPDATED, LiveClient
+
+OFFICIAL = "13900000001"
+
+
+@pytest.fixture
+def empty_database(backend: Settings, tmp_path: Path) -> Iterator[str]:
+    """A database of the backend's kind that nothing has touched yet."""
+    if backend.is_sqlite:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+        return
+    url = asyncio.run(create_run_database(postgres_url()))
+    try:
+        yield url
+    finally:
+        asyncio.run(drop_run_database(url, postgres_url()))
+
+
+async def _fill_at_0001(url: str) -> int:
+    """A village with an issue and three timeline events, written as revision 0001 stored
+    them (events with their own ids and region path); returns the issue's id."""
+    db = Database(create_engine(url))
+    try:
+        async with db.transaction() as session:
+            county = Region(level=RegionLevel.COUNTY, name="旧县", code="old-c", path="")
+            session.add(county)
+            await session.flush()
+            county.path = f"/{county.id}/"
+            village = Region(
+                parent_id=county.id, level=RegionLevel.VILLAGE, name="旧村", code="old-v", path=""
+            )
+            session.add(village)
+            await session.flush()
+            village.path = f"{county.path}{village.id}/"
+            official = await create_account(session, OFFICIAL, "老干部", PASSWORD)
+            session.add(
+                RoleGrant(account_id=official.id, role=Role.COUNTY_OFFICIAL, region_id=county.id)
+            )
+            now = utcnow()
+            issue = Issue(
+                number="2026-000001",
+                title="旧诉求",
+                description="迁移之前",
+                category=IssueCategory.ROADS,
+                status=IssueStatus.SUBMITTED,
+                level=RegionLevel.VILLAGE,
+                region_id=village.id,
+                region_path=village.path,
+                reporter_id=official.id,
+                filed_by_id=official.id,
+                channel=Channel.APP,
+                created_at=now,
+                level_since=now,
+                due_at=now + timedelta(days=3),
+            )
+            session.add(issue)
+            await session.flush()
+            for event_id, kind, note in (
+                (3, "REPORTED", None),
+                (7, "UPDATED", "一"),
+                (12, "UPDATED", "二"),
+            ):
+                await session.execute(
+                    text(
+                        "INSERT INTO issue_events (id, issue_id, kind, from_status, to_status, "
+                        "from_level, level, region_path, actor_id, note, at) VALUES (:id, :issue, "
+                        ":kind, 'SUBMITTED', 'SUBMITTED', 'VILLAGE', 'VILLAGE', :path, :actor, "
+                        ":note, :at)"
+                    ),
+                    {
+                        "id": event_id,
+                        "issue": issue.id,
+                        "kind": kind,
+                        "path": village.path,
+                        "actor": official.id,
+                        "note": note,
+                        "at": now.replace(tzinfo=None) if url.startswith("sqlite") else now,
+                    },
+                )
+            return issue.id
+    finally:
+        await db.engine.dispose()
+
+
+def test_migrating_keeps_event_ids_and_old_cursors_resume(api: Api, empty_database: str):
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0001")
+    issue_pk = asyncio.run(_fill_at_0001(empty_database))
+    old_cursor = encode_cursor(7)  # handed to a client before the upgrade
+
+    settings = replace(api.settings, database_url=empty_database, demo_data=False)
+    with ServerThread(create_app(settings)) as server:  # applies 0002 at start
+        migrated = api.on(server.url)
+        migrated.tokens = {}
+        issue_id = to_global_id("Issue", issue_pk)
+        timeline = migrated.ok(
+            "query($id: ID!) { issue(id: $id) { timeline { edges { node "
+            "{ cursor kind note } } } } }",
+            {"id": issue_id},
+            as_=OFFICIAL,
+        )["issue"]["timeline"]["edges"]
+        assert [decode_cursor(e["node"]["cursor"]) for e in timeline] == [3, 7, 12]
+
+        client = LiveClient(server.url)
+        try:
+            assert client.init(migrated.token(OFFICIAL))["type"] == "connection_ack"
+            client.subscribe("s", ISSUE_UPDATED, {"id": issue_id, "after": old_cursor})
+            (replayed,) = client.events("s", 1)
+            assert (decode_cursor(replayed["cursor"]), replayed["note"]) == (12, "二")
+            # New entries continue after the migrated ones, on every backend.
+            accepted = ok(act(migrated, ACCEPT, OFFICIAL, issue_id))["event"]
+            assert decode_cursor(accepted["cursor"]) > 12
+            (live,) = client.events("s", 1)
+            assert (live["kind"], live["cursor"]) == ("ACCEPTED", accepted["cursor"])
+        finally:
+            client.close()
