@@ -60,7 +60,7 @@ class GraphQLApp(GraphQL):
     def encode_json(self, data: object) -> str:
         return json.dumps(data, ensure_ascii=False)  # Chinese as itself, not \\u escapes
 
-    async def get_context(self, request, response) -> Context:
+    async def get_context(self, request, response) -> Context:  # type: ignore[override]
         token = bearer_token(request.headers.get("authorization"))
         viewer = await load_viewer(self.db, token)
         return Context(

@@ -105,8 +105,8 @@ class Audience(Viewer):
         self._signed_in = signed_in
         self.asked: set[int] = set()
 
-    @property  # type: ignore[override]
-    def account(self) -> Account | None:
+    @property
+    def account(self) -> Account | None:  # type: ignore[override]
         raise IdentityNeeded()
 
     @property

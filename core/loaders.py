@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
@@ -18,7 +18,10 @@ V = TypeVar("V")
 
 
 class Loader(DataLoader[K, V], Generic[K, V]):
-    context_key: ClassVar[str]
+    """Loaders load rows and never decide who may see them (policies do, with the viewer):
+    so every render of one live event may share them (subscriptions/hub.Fanout)."""
+
+    context: Any  # what it was created for: a request's Context, or a live event's Fanout
 
     def __new__(cls, info_or_context: Any) -> Loader[K, V]:
         context = getattr(info_or_context, "context", info_or_context)
@@ -41,6 +44,13 @@ class Loader(DataLoader[K, V], Generic[K, V]):
         raise NotImplementedError
 
 
+def present(row: V | None) -> V:
+    """A row that must exist (a foreign key points at it)."""
+    if row is None:
+        raise LookupError("a row a foreign key points at is missing")
+    return row
+
+
 def by_key(keys: Iterable[K], items: Iterable[Any], key: Callable[[Any], K]) -> list[Any]:
     """One item (or None) per key, in key order."""
     found = {key(item): item for item in items}
@@ -55,4 +65,4 @@ def group_by_key(keys: Iterable[K], items: Iterable[Any], key: Callable[[Any], K
     return [groups.get(k, []) for k in keys]
 
 
-__all__ = ["Info", "Loader", "by_key", "group_by_key"]
+__all__ = ["Info", "Loader", "by_key", "group_by_key", "present"]

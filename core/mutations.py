@@ -32,6 +32,7 @@ class Work:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.viewer: Viewer = ctx.require_viewer()
+        self.account_id: int = self.viewer.id  # type: ignore[assignment]  # signed in
         self.input = Validator()
         self.files = StagedFiles(ctx.storage)
 

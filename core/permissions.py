@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from sqlalchemy import ColumnElement
+from sqlalchemy.orm import QueryableAttribute
 
 from core.identity import Viewer
 from models.accounts import Role
@@ -40,7 +41,9 @@ def covers(viewer: Viewer, region_path: str, roles: Iterable[Role] = OFFICIAL_RO
     return is_admin(viewer) or any(region_path.startswith(p) for p in paths(viewer, roles))
 
 
-def under(column: ColumnElement[str], region_path: str) -> ColumnElement[bool]:
+def under(
+    column: ColumnElement[str] | QueryableAttribute[str], region_path: str
+) -> ColumnElement[bool]:
     """SQL: the row's region path is `region_path` or below it."""
     return column.startswith(region_path)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 from core.errors import ErrorCode, Problem, UserFailure
 from core.ids import parse_id
 
@@ -29,14 +31,21 @@ class Validator:
             self.fail(field, "too_long", max=max_length)
         return value
 
+    @overload
+    def id(self, value: str, type_name: str, field: str) -> int: ...
+    @overload
+    def id(self, value: str | None, type_name: str, field: str) -> int | None: ...
+
     def id(self, value: str | None, type_name: str, field: str) -> int | None:
+        """The key inside a global ID (None for no ID). A bad one is reported at `field`
+        and stands in as 0, which is never a row: `done()` raises before it is used."""
         if value is None:
             return None
         try:
             return parse_id(value, type_name, field)
         except UserFailure as failure:
             self.problems.extend(failure.problems)
-            return None
+            return 0
 
     def done(self) -> None:
         if self.problems:

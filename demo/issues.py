@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from typing import Any
 
 from PIL import Image, ImageDraw
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,7 +42,9 @@ AGRONOMIST, LAWYER, OTHER_RESIDENT, ELDER = (
 
 # title, description, category, region, reporter, age in hours, steps, options
 # A step is (action, actor phone, note, photos?, extra apply kwargs).
-SCENARIOS = [
+Step = tuple[str, str, str | None, int, dict[str, Any]]
+Scenario = tuple[str, str, IssueCategory, str, str, float, list[Step], dict[str, Any]]
+SCENARIOS: list[Scenario] = [
     (
         "村道塌方",
         "天星村三组通往镇上的村道雨后塌方，车辆无法通行。",
@@ -221,7 +224,7 @@ async def load(session: AsyncSession, storage: Storage, settings: Settings, worl
         await attach(session, storage, demo_photo("#7a5c3a", f"report {n + 1}"), event)
         for i, (action, actor, note, photos, extra) in enumerate(steps):
             step_at = at + timedelta(hours=(i + 1) * 0.5)
-            kwargs = {"note": note}
+            kwargs: dict[str, Any] = {"note": note}
             if "assignee" in extra:
                 kwargs["assignee_id"] = world.accounts[extra["assignee"]].id
             if "rating" in extra:

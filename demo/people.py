@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +14,7 @@ from models.regions import Region, RegionLevel
 L = RegionLevel
 
 # (name, code, children)
-TREE = (
+TREE: tuple[str, str, list[Any]] = (
     "青山县",
     "500237",
     [

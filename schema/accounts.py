@@ -9,13 +9,15 @@ from strawberry import relay
 from strawberry.types import Info
 
 from core.ids import node_pk
+from core.loaders import present
 from models import accounts as m
 from resolvers import accounts as r
 from resolvers.regions import RegionByIdLoader
 from schema.common import UserError, payload
 from schema.regions import Region
 
-Role = strawberry.enum(m.Role, description="What a person may do, on a region and below.")
+Role = m.Role  # the model's enum, registered as a GraphQL enum:
+strawberry.enum(Role, description="What a person may do, on a region and below.")
 
 
 @strawberry.type(description="A role held on a region (and everything under it).")
@@ -25,7 +27,7 @@ class RoleGrant:
 
     @strawberry.field
     async def region(self, info: Info) -> Region:
-        return Region.from_model(await RegionByIdLoader(info).load(self.region_id))
+        return Region.from_model(present(await RegionByIdLoader(info).load(self.region_id)))
 
 
 @strawberry.type(description="A person who signs in: resident, official, staff or deputy.")

@@ -14,7 +14,8 @@ from strawberry.types import Info
 from core.errors import ErrorCode, UserFailure, translate
 from core.pagination import Page, encode_cursor
 
-UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode")
+UserErrorCode = ErrorCode  # registered as a GraphQL enum under this name:
+strawberry.enum(UserErrorCode, name="UserErrorCode")
 
 
 @strawberry.type(description="A problem with a mutation's input or with the state it acts on.")
@@ -36,7 +37,7 @@ def user_errors(failure: UserFailure, lang: str) -> list[UserError]:
 P = TypeVar("P")
 
 
-async def payload(info: Info, cls: type[P], work: Awaitable[dict[str, Any]]) -> P:
+async def payload(info: Info, cls: Callable[..., P], work: Awaitable[dict[str, Any]]) -> P:
     """Every mutation's payload: the fields `work` returns and no errors, or, when it fails
     with a `UserFailure` (nothing was written), its errors in the request's language and
     every other field null."""
@@ -53,7 +54,7 @@ class Connection(relay.Connection[NodeType], Generic[NodeType]):
     total_count: int = strawberry.field(description="How many items the whole list holds.")
 
     @classmethod
-    def of(cls, page: Page, convert: Callable[[object], NodeType]) -> Connection[NodeType]:
+    def of(cls, page: Page, convert: Callable[[Any], NodeType]) -> Connection[NodeType]:
         edges = [
             relay.Edge(cursor=encode_cursor(key), node=convert(item))
             for key, item in zip(page.keys, page.items, strict=True)

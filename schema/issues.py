@@ -14,6 +14,7 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from core.ids import node_pk
+from core.loaders import present
 from core.media import signed_url
 from core.pagination import encode_cursor, page_size, slice_page
 from models import issues as m
@@ -30,10 +31,15 @@ from schema.accounts import Account, account_or_none
 from schema.common import Connection, UserError, payload
 from schema.regions import Region, RegionLevel
 
-IssueStatus = strawberry.enum(m.IssueStatus)
-IssueCategory = strawberry.enum(m.IssueCategory)
-Channel = strawberry.enum(m.Channel, description="How the report reached us.")
-IssueEventKind = strawberry.enum(m.IssueEventKind)
+# The models' enums, registered as GraphQL enums.
+IssueStatus = m.IssueStatus
+IssueCategory = m.IssueCategory
+Channel = m.Channel
+IssueEventKind = m.IssueEventKind
+strawberry.enum(IssueStatus)
+strawberry.enum(IssueCategory)
+strawberry.enum(Channel, description="How the report reached us.")
+strawberry.enum(IssueEventKind)
 
 
 @strawberry.enum(description="What the viewer may do to an issue now.")
@@ -149,7 +155,7 @@ class IssueEvent(relay.Node):
 
     @strawberry.field
     async def issue(self, info: Info) -> Issue:
-        return Issue.from_model(await IssueByIdLoader(info).load(self.row.issue_id))
+        return Issue.from_model(present(await IssueByIdLoader(info).load(self.row.issue_id)))
 
     @strawberry.field(
         description="Who acted; null for the system (the overdue sweep), and for "
@@ -159,7 +165,7 @@ class IssueEvent(relay.Node):
         actor_id = self.row.actor_id
         if actor_id is None:
             return None
-        issue = await IssueByIdLoader(info).load(self.row.issue_id)
+        issue = present(await IssueByIdLoader(info).load(self.row.issue_id))
         if actor_id in (issue.reporter_id, issue.filed_by_id) and not policy.can_see_reporter(
             info.context.viewer, issue
         ):
@@ -235,7 +241,7 @@ class Issue(relay.Node):
 
     @strawberry.field
     async def region(self, info: Info) -> Region:
-        return Region.from_model(await RegionByIdLoader(info).load(self.row.region_id))
+        return Region.from_model(present(await RegionByIdLoader(info).load(self.row.region_id)))
 
     @strawberry.field(
         description="Null to those who may not see it (anonymous reports), and "

@@ -9,11 +9,13 @@ from strawberry import relay
 from strawberry.types import Info
 
 from core.ids import node_pk
+from core.loaders import present
 from models import regions as m
 from resolvers import regions as r
 from schema.common import Connection
 
-RegionLevel = strawberry.enum(m.RegionLevel, description="County > township > village > courtyard.")
+RegionLevel = m.RegionLevel  # the model's enum, registered as a GraphQL enum:
+strawberry.enum(RegionLevel, description="County > township > village > courtyard.")
 
 
 @strawberry.type(description="A node of the administrative tree (行政区划).")
@@ -39,7 +41,7 @@ class Region(relay.Node):
     async def parent(self, info: Info) -> Region | None:
         if self.parent_id is None:
             return None
-        return Region.from_model(await r.RegionByIdLoader(info).load(self.parent_id))
+        return Region.from_model(present(await r.RegionByIdLoader(info).load(self.parent_id)))
 
     @strawberry.field
     async def children(

@@ -59,7 +59,9 @@ class Backplane:
         # without bound per subscriber: neither matters with a single, always-read one.)
         async with self.broadcast.subscribe(self.channel) as subscriber:
             subscribed.set()
-            async for event in subscriber:
+            async for event in subscriber:  # type: ignore[union-attr]  # never None
+                if event is None:  # broadcaster's end-of-stream marker
+                    break
                 try:
                     self.on_message(event.message)
                 except Exception:

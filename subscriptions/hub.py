@@ -20,7 +20,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, cast
 
 from graphql import ExecutionResult
 from graphql.execution import Executor, execute_subscription_event
@@ -188,6 +188,7 @@ class Group:
         result = execute_subscription_event(per_event)
         if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
             result = await result
+        result = cast(ExecutionResult, result)
         errors = result.errors or []
         audience = isinstance(viewer, Audience)
         if audience and any(isinstance(e.original_error, IdentityNeeded) for e in errors):
@@ -521,13 +522,13 @@ class Hub:
                 member.floor = max(member.floor, entry.id)
 
     def leave(self, key: tuple, member: Member) -> None:
-        group = self.groups.get(key)  # type: ignore[call-overload]
+        group = self.groups.get(key)
         if group is None or member not in group.members:
             return
         group.members.discard(member)
         SUBSCRIPTIONS.dec()
         if not group.members:
-            del self.groups[key]  # type: ignore[arg-type]
+            del self.groups[key]
             GROUPS.dec()
 
 

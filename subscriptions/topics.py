@@ -27,7 +27,8 @@ class LoaderScope(Protocol):
 
 
 class Topic(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def source(self) -> FromClause:
         """The event log joined with whatever the topic's `Spec.where` filters on."""
@@ -49,8 +50,10 @@ class Topic(Protocol):
 class Spec(Protocol):
     """Which entries of its topic one subscription delivers."""
 
-    topic: Topic
-    key: tuple
+    @property
+    def topic(self) -> Topic: ...
+    @property
+    def key(self) -> tuple: ...
 
     def matches(self, entry: LogEntry, subject: Any) -> bool: ...
     def where(self) -> ColumnElement[bool]: ...

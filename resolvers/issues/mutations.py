@@ -132,8 +132,7 @@ async def assign(ctx: Context, input: Any) -> Result:
     async def validate(work: Work, issue: Issue) -> dict:
         v = work.input
         assignee_id = v.id(input.assignee_id, "Account", "assigneeId")
-        if assignee_id is None:
-            v.done()
+        v.done()  # a bad ID stops here, before anything is looked up
         grants = await GrantsByAccountIdLoader(ctx).load(assignee_id)
         if not policy.can_be_assigned([(role, path) for role, _id, path in grants], issue):
             v.fail("assigneeId", "not_staff")
@@ -268,7 +267,7 @@ async def report(ctx: Context, input: Any) -> Result:
     staged = await stage(work.files, images)
 
     async def write(session) -> IssueEvent:
-        event = await open_issue(session, issue, viewer.id)
+        event = await open_issue(session, issue, work.account_id)
         record(session, staged, issue.id, event.id)
         return event
 
@@ -276,7 +275,7 @@ async def report(ctx: Context, input: Any) -> Result:
         return issue, await work.commit(write)
     except IntegrityError:
         # The same clientRequestId raced in twice: the other one won; return its result.
-        earlier = request_id and await _earlier_report(ctx, viewer, request_id)
+        earlier = None if request_id is None else await _earlier_report(ctx, viewer, request_id)
         if earlier:
             return earlier
         raise
