@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import socket
 import time
+from collections.abc import Callable
 
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
+
+# Does something a subscription must deliver; returns a test recognising that event.
+Poke = Callable[[], Callable[[dict], bool]]
 
 STATUS_CHANGED = (
     "subscription($region: ID!, $after: String) { issueStatusChanged(regionId: $region, "
@@ -66,6 +70,38 @@ class LiveClient:
             assert "errors" not in message["payload"], message
             out.append(next(iter(message["payload"]["data"].values())))
         return out
+
+    def until_live(
+        self, poke: Poke, *sub_ids: str, patience: float = 2.0, attempts: int = 5
+    ) -> dict[str, dict]:
+        """Positive proof that subscriptions of this socket are live (joined, delivering).
+
+        `poke()` causes an event every one of `sub_ids` must deliver. Subscribing starts a
+        task, so the first poke may come before the subscription joins and be missed: when
+        its event has not come within `patience`, poke again. What comes before the last
+        poke's event (earlier pokes, other servers' events on the same database) is skipped;
+        streams are in order, so afterwards every stream has delivered everything up to the
+        last poke. Returns the messages carrying the last poke's event, by subscription.
+        """
+        for _ in range(attempts):
+            latest = poke()
+            seen: dict[str, dict] = {}
+            deadline = time.monotonic() + patience
+            try:
+                while len(seen) < len(sub_ids):
+                    message = self.next(timeout=max(deadline - time.monotonic(), 0.01))
+                    if message["type"] == "ka":  # the legacy protocol's keep-alive
+                        continue
+                    assert message.get("id") in sub_ids, message
+                    assert message["type"] in ("next", "data"), message
+                    assert "errors" not in message["payload"], message
+                    if latest(next(iter(message["payload"]["data"].values()))):
+                        assert message["id"] not in seen, ("delivered twice", message)
+                        seen[message["id"]] = message
+            except TimeoutError:
+                continue
+            return seen
+        raise AssertionError(f"{sub_ids} delivered none of {attempts} pokes: not live")
 
     def nothing_for(self, seconds: float) -> bool:
         try:
@@ -143,3 +179,22 @@ class StalledClient:
                     return Close.parse(event.data).code
             if not data:
                 return None
+
+
+def report_probe(api, phone: str, region_id: str) -> Poke:
+    """A poke for `LiveClient.until_live`: `phone` reports an issue in the region; the test
+    knows its REPORTED event (by cursor or event id, or by the issue's id)."""
+    from tests.issue_ops import ok, report
+
+    def poke() -> Callable[[dict], bool]:
+        payload = ok(report(api, phone, region_id, photos=0))
+        event, issue = payload["event"], payload["issue"]
+
+        def is_it(data: dict) -> bool:
+            if "cursor" in data or "id" in data:
+                return data.get("cursor") == event["cursor"] or data.get("id") == event["id"]
+            return (data.get("issue") or {}).get("id") == issue["id"]
+
+        return is_it
+
+    return poke

@@ -347,23 +347,26 @@ def test_anonymous_report_hides_the_reporter(api: Api):
     node = api.ok(NODE, {"id": iid}, as_=DEPUTY)["node"]
     assert node["id"] == iid and node["reporter"] is None and node["filedBy"] is None
 
-    # Other residents cannot read it; where they meet it (their own issue is marked a
-    # duplicate of it) the reporter stays hidden.
+    # Other residents cannot read it, not even when their own issue is marked a duplicate
+    # of it; and where someone may read it through that link (the deputy, who oversees both
+    # issues but handles neither) the reporter stays hidden.
     forbidden_to_read(api, iid, OTHER_RESIDENT)
     mine = ok(report(api, ELDER, api.region_of(VILLAGE)))["issue"]["id"]
     ok(act(api, DUPLICATE, VILLAGE, mine, duplicateOfId=iid))
-    original = api.ok(
+    via_duplicate = (
         "query($id: ID!) { issue(id: $id) { status duplicateOf { id reporter { id } "
-        "filedBy { id } timeline(first: 1) { edges { node { actor { id } } } } } } }",
-        {"id": mine},
-        as_=ELDER,
-    )["issue"]
-    assert original["status"] == "DUPLICATE"
-    dup = original["duplicateOf"]
-    if dup is not None:
-        assert dup["id"] == iid
-        assert dup["reporter"] is None and dup["filedBy"] is None
-        assert dup["timeline"]["edges"][0]["node"]["actor"] is None
+        "filedBy { id } timeline(first: 1) { edges { node { actor { id } } } } } } }"
+    )
+    elders = api.ok(via_duplicate, {"id": mine}, as_=ELDER)["issue"]
+    assert elders["status"] == "DUPLICATE"
+    assert elders["duplicateOf"] is None  # out of the elder's sight
+    dup = api.ok(via_duplicate, {"id": mine}, as_=DEPUTY)["issue"]["duplicateOf"]
+    assert dup["id"] == iid
+    assert dup["reporter"] is None and dup["filedBy"] is None
+    assert dup["timeline"]["edges"][0]["node"]["actor"] is None
+    # Control: those handling the original see its reporter through the same link.
+    handled = api.ok(via_duplicate, {"id": mine}, as_=VILLAGE)["issue"]["duplicateOf"]
+    assert handled["id"] == iid and handled["reporter"]["id"] == resident
 
     # Control: a named report shows the reporter to the deputy.
     named = ok(report(api, RESIDENT, api.region_of(GRID)))["issue"]["id"]
