@@ -32,7 +32,14 @@ class LiveClient:
     ) -> None:
         url = base_url.replace("http://", "ws://") + "/graphql"
         self.ws: ClientConnection = connect(
-            url, subprotocols=[protocol], open_timeout=10, sock=sock, max_size=None
+            url,
+            subprotocols=[protocol],
+            open_timeout=10,
+            sock=sock,
+            max_size=None,
+            # Tests read when they choose: never stop reading the socket meanwhile (a full
+            # queue would also stop keepalive pongs from being seen).
+            max_queue=None,
         ).__enter__()
 
     def send(self, message: dict) -> None:
