@@ -31,9 +31,15 @@ def county_id(api: Api) -> str:
 
 
 def watch(api: Api, phone: str, region: str, after: str | None = None) -> LiveClient:
+    """A dashboard on `region`. Watching from now (no `after`), it is returned once proven
+    live and caught up: other servers of earlier tests write to the same database, and this
+    server's hub may hear of their events only at its next poll; none of them may be taken
+    for the test's own (that was the "repeat on resume" once seen under load)."""
     client = LiveClient(api.server.url)
     assert client.init(api.token(phone))["type"] == "connection_ack"
     client.subscribe("s1", STATUS_CHANGED, {"region": region, "after": after})
+    if after is None:
+        client.until_live(report_probe(api, RESIDENT, api.region_of(VILLAGE)), "s1")
     return client
 
 

@@ -11,7 +11,7 @@ import threading
 from core.pagination import decode_cursor
 from tests.conftest import COUNTY, RESIDENT, TOWNSHIP, VILLAGE, Api
 from tests.issue_ops import ACCEPT, START, act, ok, report
-from tests.live_client import STATUS_CHANGED, LiveClient
+from tests.live_client import STATUS_CHANGED, LiveClient, report_probe
 
 ROUNDS = 30
 
@@ -21,6 +21,13 @@ def watch(api: Api, phone: str, region: str, after: str | None = None) -> LiveCl
     assert client.init(api.token(phone))["type"] == "connection_ack"
     client.subscribe("s1", STATUS_CHANGED, {"region": region, "after": after})
     return client
+
+
+def live(api: Api, client: LiveClient) -> int:
+    """Wait until the dashboard delivers a fresh report; that report's event id."""
+    probe = report_probe(api, RESIDENT, api.region_of(VILLAGE))
+    (message,) = client.until_live(probe, "s1").values()
+    return decode_cursor(message["payload"]["data"]["issueStatusChanged"]["cursor"])
 
 
 def read_until(client: LiveClient, last: int, limit: int) -> list[int]:
@@ -59,6 +66,9 @@ def test_resuming_into_running_groups_under_load_has_no_gap_and_no_repeat(api: A
     for thread in readers:
         thread.start()
     wall = [watch(api, COUNTY, county), watch(api, TOWNSHIP, township)]  # running groups
+    live(api, wall[0])
+    since = live(api, wall[1])  # wall[0] sees this probe too: the truth starts after it
+    wall[0].events("s1", 1)
     seen: list[str] = []
     resumed: list[tuple[int, LiveClient]] = []
     try:
@@ -76,6 +86,7 @@ def test_resuming_into_running_groups_under_load_has_no_gap_and_no_repeat(api: A
         assert truth == sorted(set(truth)), "the running dashboard itself saw a repeat"
         last = truth[-1]
         assert read_until(wall[1], last, len(truth)) == truth  # the township sees it all
+        assert truth[0] > since
         for after, client in resumed:
             expected = [i for i in truth if i > after]
             if expected:  # (resuming after the newest event: nothing to check but silence)
