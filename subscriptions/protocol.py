@@ -1,20 +1,23 @@
 """The websocket endpoint: `graphql-transport-ws` (and, if configured, legacy `graphql-ws`).
 
-Pure ASGI. Subscriptions are joined to the process's hub
-(grouped, executed once per event); queries and mutations sent over the socket run through
-the schema as over HTTP. Each connection has a bounded outbox drained by its own writer
-task, so a client that stops reading is cut off (close code 4413) instead of growing memory
-or slowing anyone else; it may reconnect and resume with `after`.
+Pure ASGI. Every client message is parsed once, by `parse_message`, into a typed message;
+anything malformed or unknown closes the socket with 4400. Subscriptions are joined to the
+process's hub (grouped, executed once per event); queries and mutations sent over the socket
+run through the schema as over HTTP. Every operation meets the validation rules and error
+policy of HTTP. Each connection has a bounded outbox, so a client that stops reading is cut
+off (close code 4413) instead of growing memory or slowing anyone else; it may reconnect and
+resume with `after`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -24,6 +27,7 @@ from graphql import (
     ExecutionResult,
     FieldNode,
     GraphQLError,
+    GraphQLFormattedError,
     OperationDefinitionNode,
     OperationType,
     VariableNode,
@@ -40,7 +44,7 @@ from core.identity import ANONYMOUS, Viewer, bearer_token
 from core.pagination import decode_cursor
 from models.base import utcnow
 from schema import limit_rules
-from schema.extensions import present
+from schema.extensions import log_unexpected, present
 from subscriptions.hub import Hub, LiveStream, ReplayTooLong, UnknownCursor
 from subscriptions.metrics import CONNECTIONS, SLOW_CLIENTS
 
@@ -49,6 +53,7 @@ log = logging.getLogger("grassroots.ws")
 CLOSE_BAD_MESSAGE = 4400
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_SUBPROTOCOL = 4406
 CLOSE_INIT_TIMEOUT = 4408
 CLOSE_DUPLICATE_ID = 4409
 CLOSE_SLOW_CONSUMER = 4413
@@ -56,18 +61,186 @@ CLOSE_TOO_MANY_INITS = 4429
 CLOSE_INTERNAL = 4500
 
 
-@dataclass(frozen=True)
+# --- what clients send -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionInit:
+    payload: dict[str, Any]  # {} when absent or null
+
+
+@dataclass(frozen=True, slots=True)
+class Ping:
+    payload: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Pong:
+    payload: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribe:
+    """`subscribe` (legacy: `start`): a subscription, query or mutation."""
+
+    id: str
+    query: str
+    variables: dict[str, Any]  # {} when absent or null
+    operation_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Complete:
+    """`complete` (legacy: `stop`): the client no longer wants this operation."""
+
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Terminate:
+    """Legacy `connection_terminate`."""
+
+
+ClientMessage = ConnectionInit | Ping | Pong | Subscribe | Complete | Terminate
+
+
+class BadMessage(Exception):
+    """A message the dialect does not allow; the socket closes with 4400 and this reason."""
+
+
+def _optional_object(value: Any, what: str) -> dict[str, Any] | None:
+    if value is None or isinstance(value, dict):
+        return value
+    raise BadMessage(f"{what} must be an object")
+
+
+def _id(raw: dict) -> str:
+    value = raw.get("id")
+    if not isinstance(value, str) or not value:
+        raise BadMessage(f"{raw['type']}: id must be a non-empty string")
+    return value
+
+
+def _connection_init(raw: dict) -> ConnectionInit:
+    return ConnectionInit(_optional_object(raw.get("payload"), "connection_init: payload") or {})
+
+
+def _ping(raw: dict) -> Ping:
+    return Ping(_optional_object(raw.get("payload"), "ping: payload"))
+
+
+def _pong(raw: dict) -> Pong:
+    return Pong(_optional_object(raw.get("payload"), "pong: payload"))
+
+
+def _subscribe(raw: dict) -> Subscribe:
+    kind = raw["type"]
+    sub_id = _id(raw)
+    payload = raw.get("payload")
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        raise BadMessage(f"{kind}: payload must be an object with a query string")
+    variables = _optional_object(payload.get("variables"), f"{kind}: variables") or {}
+    _optional_object(payload.get("extensions"), f"{kind}: extensions")
+    name = payload.get("operationName")
+    if name is not None and not isinstance(name, str):
+        raise BadMessage(f"{kind}: operationName must be a string")
+    return Subscribe(sub_id, payload["query"], variables, name)
+
+
+def _complete(raw: dict) -> Complete:
+    return Complete(_id(raw))
+
+
+def _terminate(raw: dict) -> Terminate:
+    return Terminate()
+
+
+@dataclass(frozen=True, eq=False)
 class Dialect:
     name: str
-    subscribe: str
-    stop: str
-    next: str
+    next: str  # the types of what the server sends
     error: str
     complete: str
+    parsers: Mapping[str, Callable[[dict], ClientMessage]]  # what a client may send
 
 
-TRANSPORT_WS = Dialect("graphql-transport-ws", "subscribe", "complete", "next", "error", "complete")
-LEGACY_WS = Dialect("graphql-ws", "start", "stop", "data", "error", "complete")
+TRANSPORT_WS = Dialect(
+    "graphql-transport-ws",
+    "next",
+    "error",
+    "complete",
+    {
+        "connection_init": _connection_init,
+        "ping": _ping,
+        "pong": _pong,
+        "subscribe": _subscribe,
+        "complete": _complete,
+    },
+)
+LEGACY_WS = Dialect(
+    "graphql-ws",
+    "data",
+    "error",
+    "complete",
+    {
+        "connection_init": _connection_init,
+        "start": _subscribe,
+        "stop": _complete,
+        "connection_terminate": _terminate,
+    },
+)
+
+
+def parse_message(text: str, dialect: Dialect) -> ClientMessage:
+    """The one place client messages are checked: their JSON, type and shape."""
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        raise BadMessage("Invalid message received: not JSON") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
+        raise BadMessage("Invalid message received: not an object with a string type")
+    parser = dialect.parsers.get(raw["type"])
+    if parser is None:
+        raise BadMessage(f"Unexpected message of type {raw['type'][:40]!r}")
+    return parser(raw)
+
+
+# --- may `send` be stepped by hand? ------------------------------------------------------
+
+# uvicorn's websocket protocols (`ws=` websockets-sansio, websockets, wsproto), as
+# (module, class, method). Their `send` is a coroutine that finishes without suspending while
+# the transport takes data, and otherwise only waits on asyncio futures (or yields bare).
+_STEPPABLE_SENDS = frozenset(
+    {
+        ("uvicorn.protocols.websockets.websockets_sansio_impl", "WebSocketsSansIOProtocol", "send"),
+        ("uvicorn.protocols.websockets.websockets_impl", "WebSocketProtocol", "asgi_send"),
+        ("uvicorn.protocols.websockets.wsproto_impl", "WSProtocol", "send"),
+    }
+)
+
+
+def steppable(send: Callable) -> bool:
+    """Whether `Connection._send_now` may step this ASGI `send` by hand.
+
+    Only the unwrapped `send` method of one of uvicorn's own protocol classes, exactly (not
+    a subclass, not patched over, not behind middleware that wraps it): any other `send`
+    is awaited by the connection's writer task, as the ASGI contract expects.
+    """
+    owner = getattr(send, "__self__", None)
+    func = getattr(send, "__func__", None)
+    if owner is None or func is None:
+        return False
+    cls = type(owner)
+    return (
+        (cls.__module__, cls.__qualname__, func.__name__) in _STEPPABLE_SENDS
+        and func.__module__ == cls.__module__
+        and func.__qualname__ == f"{cls.__qualname__}.{func.__name__}"
+        and inspect.iscoroutinefunction(func)
+        and getattr(cls, func.__name__, None) is func
+    )
+
+
+# --- the endpoint ------------------------------------------------------------------------
 
 
 class LiveEndpoint:
@@ -79,6 +252,9 @@ class LiveEndpoint:
         self.schema = schema
         self.make_context = make_context
         self.dialects = [TRANSPORT_WS] + ([LEGACY_WS] if settings.legacy_graphql_ws else [])
+        spoken = " or ".join(d.name for d in self.dialects)
+        self.not_spoken = f"Subprotocol not acceptable: use {spoken}"
+        # The rules of HTTP bar NoSubscriptionsOverHttp, and the same token limit.
         rules = [*specified_rules, *limit_rules(settings)]
         max_tokens = settings.max_query_tokens
 
@@ -100,12 +276,22 @@ class LiveEndpoint:
             for name, value in scope.get("headers", [])
             if name in (b"origin", b"authorization", b"accept-language")
         }
-        offered = scope.get("subprotocols", [])
-        dialect = next((d for d in self.dialects if d.name in offered), None)
         origin = headers.get(b"origin")
         allowed = self.settings.allowed_origins
-        if dialect is None or (origin and allowed and origin not in allowed):
-            await send({"type": "websocket.close", "code": 1008 if dialect else 4406})
+        if origin and allowed and origin not in allowed:
+            await send({"type": "websocket.close", "code": 1008})  # handshake refused: 403
+            return
+        offered = scope.get("subprotocols") or []
+        dialect = next((d for d in self.dialects if d.name in offered), None)
+        if dialect is None:
+            # Accepted, then closed with 4406, so the client learns why: a refused handshake
+            # reaches graphql-ws as an anonymous 1006 that it retries. The accept names the
+            # client's own first offer, or browsers and `ws` would fail the handshake instead.
+            accept = offered[0] if offered else None
+            await send({"type": "websocket.accept", "subprotocol": accept})
+            await send(
+                {"type": "websocket.close", "code": CLOSE_SUBPROTOCOL, "reason": self.not_spoken}
+            )
             return
         await send({"type": "websocket.accept", "subprotocol": dialect.name})
         connection = Connection(self, receive, send, dialect)
@@ -127,12 +313,14 @@ class Connection:
         "blocked",
         "closed",
         "dialect",
+        "direct",
         "disconnected",
         "endpoint",
         "expiry",
         "header_auth",
         "header_lang",
         "hub",
+        "init_timer",
         "lang",
         "outbox",
         "outbox_bytes",
@@ -148,6 +336,7 @@ class Connection:
         self.settings = endpoint.settings
         self.receive = receive
         self.asgi_send = asgi_send
+        self.direct = steppable(asgi_send)  # else every message goes through the writer
         self.dialect = dialect
         self.header_auth: str | None = None
         self.header_lang: str | None = None
@@ -161,16 +350,18 @@ class Connection:
         self.outbox_bytes = 0
         self._writer_task: asyncio.Task | None = None  # only while something waits
         self._reader: asyncio.Task | None = None
+        self.init_timer: asyncio.TimerHandle | None = None
         self.expiry: asyncio.TimerHandle | None = None
         self._closing: asyncio.Task | None = None
-        self.blocked: tuple | None = None  # a send that the paused transport holds up
+        # A send that the paused transport holds up: (the coroutine, what it waits for).
+        self.blocked: tuple[Coroutine[Any, Any, None], Any] | None = None
 
     # --- the outbox (what the hub calls) ---------------------------------------------------
 
     def send(self, text: str) -> None:
         if self.closed:
             return
-        if self._writer_task is None:  # nothing waiting: straight to the socket
+        if self._writer_task is None and self.direct:  # nothing waiting: straight out
             self._send_now(text)
             return
         size = len(text.encode())
@@ -186,9 +377,10 @@ class Connection:
             return
         self.outbox.append((text, size))
         self.outbox_bytes += size
+        self._wake_writer()
 
     def _send_now(self, text: str) -> None:
-        """Hand one message to the server's ASGI `send` without a task switch.
+        """Hand one message to uvicorn's `send` without a task switch (see `steppable`).
 
         With 5,000 subscribers a task wake-up per message would cost more than the send.
         uvicorn's `send` runs to completion at once unless the transport is paused (the
@@ -206,11 +398,10 @@ class Connection:
         self.blocked = (call, waiting_for)
         self._wake_writer()
 
-    async def _finish_blocked(self) -> None:
-        call, waiting_for = self.blocked
+    async def _finish_blocked(self, call: Coroutine[Any, Any, None], waiting_for: Any) -> None:
         try:
             while True:
-                if waiting_for is None:  # a bare `yield` (not uvicorn's way, but allowed)
+                if waiting_for is None:  # a bare `yield` (asyncio.sleep(0))
                     await asyncio.sleep(0)
                 else:
                     # Wait *beside* the parked call for what it waits on; awaiting that
@@ -219,11 +410,26 @@ class Connection:
                 waiting_for = call.send(None)
         except StopIteration:
             pass
+        except asyncio.CancelledError:
+            # Cut off (4413): unwind the parked call as a cancelled task would be, or the
+            # server may find its wait still pending when the close frame goes out.
+            if isinstance(waiting_for, asyncio.Future):
+                waiting_for.cancel()
+            with contextlib.suppress(BaseException):
+                call.throw(asyncio.CancelledError())
+            raise
         except Exception:
             self._lost()
         finally:
             self.blocked = None
             call.close()
+
+    async def _send_awaited(self, text: str) -> None:
+        """The ASGI contract's way, for any server `steppable` does not know."""
+        try:
+            await self.asgi_send({"type": "websocket.send", "text": text})
+        except Exception:
+            self._lost()
 
     def _lost(self) -> None:
         """The client went away in the middle of a send: nothing more can reach it."""
@@ -237,12 +443,15 @@ class Connection:
         try:
             while True:
                 if self.blocked is not None:
-                    await self._finish_blocked()
+                    await self._finish_blocked(*self.blocked)
                 if not self.outbox or self.disconnected:
                     return
                 text, size = self.outbox.popleft()
                 self.outbox_bytes -= size
-                self._send_now(text)
+                if self.direct:
+                    self._send_now(text)
+                else:
+                    await self._send_awaited(text)
         finally:
             self._writer_task = None
 
@@ -273,6 +482,7 @@ class Connection:
         if code == CLOSE_SLOW_CONSUMER:  # what it did not read is dropped now, not later
             self.outbox.clear()
             self.outbox_bytes = 0
+        reason = reason.encode()[:123].decode(errors="ignore")  # a close frame's limit
         self._closing = asyncio.create_task(self._close(code, reason))
 
     async def _close(self, code: int, reason: str) -> None:
@@ -321,65 +531,70 @@ class Connection:
             CONNECTIONS.dec()
 
     async def _read(self) -> None:
-        timer = asyncio.get_running_loop().call_later(
-            self.settings.connection_init_timeout_seconds, self._init_timed_out
+        self.init_timer = asyncio.get_running_loop().call_later(
+            self.settings.connection_init_timeout_seconds,
+            self.close_soon,
+            CLOSE_INIT_TIMEOUT,
+            "Connection initialisation timeout",
         )
         try:
             while not self.closed:
-                message = await self._next_message()
-                if message is None:
+                text = await self._next_text()
+                if text is None:
+                    return
+                try:
+                    message = parse_message(text, self.dialect)
+                except BadMessage as bad:
+                    self.close_soon(CLOSE_BAD_MESSAGE, str(bad))
                     return
                 await self._handle(message)
+                if self._writer_task is not None and not self.direct:
+                    # Let the writer hand the replies over before reading on: a burst of
+                    # pings must not look like a client that stopped reading.
+                    await asyncio.sleep(0)
         finally:
-            timer.cancel()
+            self._stop_init_timer()
 
-    def _init_timed_out(self) -> None:
-        if not self.acked:
-            self.close_soon(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")
+    def _stop_init_timer(self) -> None:
+        if self.init_timer is not None:
+            self.init_timer.cancel()
+            self.init_timer = None
 
-    async def _next_message(self) -> dict | None:
-        while True:
-            message = await self.receive()
-            if message["type"] == "websocket.disconnect":
-                self.disconnected = True
-                return None
-            text = message.get("text")
-            if text is None:
-                self.close_soon(CLOSE_BAD_MESSAGE, "Messages must be text")
-                return None
-            try:
-                message = json.loads(text)
-                if isinstance(message, dict) and isinstance(message.get("type"), str):
-                    return message
-            except ValueError:
-                pass
-            self.close_soon(CLOSE_BAD_MESSAGE, "Invalid message received")
+    async def _next_text(self) -> str | None:
+        message = await self.receive()
+        if message["type"] == "websocket.disconnect":
+            self.disconnected = True
             return None
+        text = message.get("text")
+        if text is None:
+            self.close_soon(CLOSE_BAD_MESSAGE, "Messages must be text")
+        return text
 
-    async def _handle(self, message: dict) -> None:
-        kind = message["type"]
-        if kind == "connection_init":
-            await self._init(message.get("payload"))
-        elif kind == "ping" and self.dialect is TRANSPORT_WS:
-            self.send_json({"type": "pong"})
-        elif kind == "pong" and self.dialect is TRANSPORT_WS:
-            pass
-        elif kind == "connection_terminate" and self.dialect is LEGACY_WS:
-            self.close_soon(1000, "terminated")
-        elif not self.acked:
-            self.close_soon(CLOSE_UNAUTHORIZED, "Unauthorized")
-        elif kind == self.dialect.subscribe:
-            self._subscribe(message)
-        elif kind == self.dialect.stop:
-            self._forget(str(message.get("id")))
-        else:
-            self.close_soon(CLOSE_BAD_MESSAGE, f"Unexpected message of type {kind}")
+    async def _handle(self, message: ClientMessage) -> None:
+        match message:
+            case ConnectionInit(payload=payload):
+                # It arrived in time: checking its token may take longer without a 4408.
+                self._stop_init_timer()
+                await self._init(payload)
+            case Ping(payload=None):
+                self.send_json({"type": "pong"})
+            case Ping(payload=payload):
+                self.send_json({"type": "pong", "payload": payload})
+            case Pong():
+                pass
+            case Terminate():
+                self.close_soon(1000, "terminated")
+            case _ if not self.acked:
+                self.close_soon(CLOSE_UNAUTHORIZED, "Unauthorized")
+            case Subscribe():
+                self._subscribe(message)
+            case Complete(id=sub_id):
+                self._forget(sub_id)
 
-    async def _init(self, payload: Any) -> None:
+    async def _init(self, payload: dict[str, Any]) -> None:
         if self.acked:
             self.close_soon(CLOSE_TOO_MANY_INITS, "Too many initialisation requests")
             return
-        payload = payload if isinstance(payload, dict) else {}
         header = payload.get("authorization") or payload.get("Authorization") or self.header_auth
         lang = payload.get("acceptLanguage") or self.header_lang
         self.lang = language(lang if isinstance(lang, str) else None)
@@ -397,22 +612,13 @@ class Connection:
         self.acked = True
         self.send_json({"type": "connection_ack"})
 
-    def _subscribe(self, message: dict) -> None:
-        sub_id = message.get("id")
-        payload = message.get("payload")
-        if (
-            not isinstance(sub_id, str)
-            or not isinstance(payload, dict)
-            or not isinstance(payload.get("query"), str)
-        ):
-            self.close_soon(CLOSE_BAD_MESSAGE, "Invalid subscribe message")
-            return
-        if sub_id in self.subscriptions:
-            self.close_soon(CLOSE_DUPLICATE_ID, f"Subscriber for {sub_id} already exists")
+    def _subscribe(self, message: Subscribe) -> None:
+        if message.id in self.subscriptions:
+            self.close_soon(CLOSE_DUPLICATE_ID, f"Subscriber for {message.id} already exists")
             return
         if len(self.subscriptions) >= self.settings.max_subscriptions_per_connection:
             self._error(
-                sub_id,
+                message.id,
                 [
                     {
                         "message": translate(
@@ -427,41 +633,42 @@ class Connection:
             return
         # Started as a task, so the socket keeps answering pings, completes and disconnects
         # while a subscription checks jurisdiction or replays what was missed.
-        self.subscriptions[sub_id] = asyncio.create_task(self._start(sub_id, payload))
+        self.subscriptions[message.id] = asyncio.create_task(self._start(message))
 
-    async def _start(self, sub_id: str, payload: dict) -> None:
+    async def _start(self, message: Subscribe) -> None:
         try:
-            await self._start_operation(sub_id, payload)
+            await self._start_operation(message)
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("starting operation %s failed", sub_id)
+            log.exception("starting operation %s failed", message.id)
             self._error(
-                sub_id, [{"message": "Unexpected error.", "extensions": {"code": "INTERNAL"}}]
+                message.id, [{"message": "Unexpected error.", "extensions": {"code": "INTERNAL"}}]
             )
         finally:
             # Still this task's: the operation ended (an error, or a query's `complete`)
             # rather than joining a live group.
-            if self.subscriptions.get(sub_id) is asyncio.current_task():
-                del self.subscriptions[sub_id]
+            if self.subscriptions.get(message.id) is asyncio.current_task():
+                del self.subscriptions[message.id]
 
-    async def _start_operation(self, sub_id: str, payload: dict) -> None:
-        variables = payload.get("variables") or {}
-        operation_name = payload.get("operationName")
-        prepared = self.endpoint.prepare(payload["query"])
+    async def _start_operation(self, message: Subscribe) -> None:
+        sub_id, variables, operation_name = message.id, message.variables, message.operation_name
+        prepared = self.endpoint.prepare(message.query)
         if isinstance(prepared, list):
-            self._error(sub_id, [e.formatted for e in prepared])
+            self._error(sub_id, self._formatted(prepared))
             return
         operation = get_operation_ast(prepared, operation_name)
-        if operation is None:
-            self._error(sub_id, [{"message": "Unknown operation."}])
+        if operation is None:  # an unknown or ambiguous name, in graphql-core's words
+            schema = self.endpoint.schema._schema
+            errors = Executor.build(schema, prepared, None, None, variables, operation_name)
+            self._error(sub_id, self._formatted(errors if isinstance(errors, list) else []))
             return
         if operation.operation != OperationType.SUBSCRIPTION:
-            await self._execute(sub_id, payload)
+            await self._execute(message)
             return
         known, after_variable, after = resume_argument(operation, variables)
         key = (
-            payload["query"],
+            message.query,
             operation_name,
             json.dumps(
                 {k: v for k, v in variables.items() if k != after_variable},
@@ -487,19 +694,20 @@ class Connection:
         else:
             viewer, lang = self.viewer, self.lang
             context = self.endpoint.make_context(viewer, lang)
-            executor = Executor.build(
+            built = Executor.build(
                 self.endpoint.schema._schema, prepared, None, context, variables, operation_name
             )
-            if isinstance(executor, list):
-                self._error(sub_id, [e.formatted for e in executor])
+            if isinstance(built, list):
+                self._error(sub_id, self._formatted(built))
                 return
-            stream = create_source_event_stream(executor)
-            if asyncio.iscoroutine(stream) or isinstance(stream, asyncio.Future):
-                stream = await stream
-            if isinstance(stream, ExecutionResult):
-                self._error(sub_id, self._formatted(stream.errors or []))
+            source = create_source_event_stream(built)
+            if inspect.isawaitable(source):
+                source = await source
+            if isinstance(source, ExecutionResult):
+                self._error(sub_id, self._formatted(source.errors or []))
                 return
-            assert isinstance(stream, LiveStream), stream
+            assert isinstance(source, LiveStream), source
+            stream, executor = source, built
         viewer, lang, endpoint = self.viewer, self.lang, self.endpoint
 
         def make_context():
@@ -533,24 +741,29 @@ class Connection:
             return
         self.subscriptions[sub_id] = (key, member)
 
-    async def _execute(self, sub_id: str, payload: dict) -> None:
-        """A query or mutation over the socket: one `next`, then `complete`."""
+    async def _execute(self, message: Subscribe) -> None:
+        """A query or mutation over the socket: one `next`, then `complete`. The schema's own
+        extensions apply, as over HTTP: limits, and the error policy in the socket's language."""
         result = await self.endpoint.schema.execute(
-            payload["query"],
-            variable_values=payload.get("variables"),
+            message.query,
+            variable_values=message.variables,
             context_value=self.endpoint.make_context(self.viewer, self.lang),
-            operation_name=payload.get("operationName"),
+            operation_name=message.operation_name,
         )
         body = {"data": result.data}
         if result.errors:
             body["errors"] = [e.formatted for e in result.errors]
-        self.send_json({"id": sub_id, "type": self.dialect.next, "payload": body})
-        self.send_json({"id": sub_id, "type": self.dialect.complete})
+        self.send_json({"id": message.id, "type": self.dialect.next, "payload": body})
+        self.send_json({"id": message.id, "type": self.dialect.complete})
 
-    def _formatted(self, errors: list[GraphQLError]) -> list[dict]:
+    def _formatted(self, errors: list[GraphQLError]) -> list[GraphQLFormattedError]:
+        """The HTTP error policy (schema.extensions.ErrorPolicy) for errors the socket meets
+        before execution: logged if unexpected, worded in the socket's language, masked in
+        production."""
+        log_unexpected(errors)
         return [present(e, self.lang, self.settings.production).formatted for e in errors]
 
-    def _error(self, sub_id: str, errors: list[dict]) -> None:
+    def _error(self, sub_id: str, errors: Sequence[Mapping[str, Any]]) -> None:
         self.send_json({"id": sub_id, "type": self.dialect.error, "payload": errors})
 
     def _forget(self, sub_id: str) -> None:
