@@ -1,6 +1,6 @@
 # Two commands for a newcomer (see README.md):
 #   make run    serve on http://127.0.0.1:8000/graphql with SQLite and the demo county
-#   make test   lint, schema check and the test suite on SQLite (and PostgreSQL if reachable)
+#   make test   lint, type check, and the test suite on SQLite (and PostgreSQL if reachable)
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -21,10 +21,11 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 schema: $(VENV)/.installed
 	$(BIN)/python -c 'from schema import sdl; print(sdl(), end="")' > schema.graphql

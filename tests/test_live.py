@@ -360,15 +360,16 @@ def test_a_fragment_at_the_root_is_served_and_keeps_the_connection(api: Api):
 
 
 def test_the_legacy_graphql_ws_protocol_only_when_configured(api: Api):
-    from websockets.exceptions import InvalidStatus
+    from websockets.exceptions import ConnectionClosed
     from websockets.sync.client import connect
 
     url = api.server.url.replace("http://", "ws://") + "/graphql"
-    try:
-        connect(url, subprotocols=["graphql-ws"])
-        raise AssertionError("the legacy protocol is off by default")
-    except InvalidStatus as refused:
-        assert refused.response.status_code == 403
+    with connect(url, subprotocols=["graphql-ws"]) as refused:  # accepted, then closed
+        try:
+            refused.recv(timeout=10)
+            raise AssertionError("the legacy protocol is off by default")
+        except ConnectionClosed as closed:
+            assert closed.rcvd is not None and closed.rcvd.code == 4406
 
     settings = replace(api.settings, demo_data=False, legacy_graphql_ws=True)
     with ServerThread(create_app(settings)) as server:
