@@ -221,7 +221,7 @@ class Hub:
         self.poll_seconds = poll_seconds
         self.session_check_seconds = session_check_seconds
         self.backplane = Backplane(backplane_url, channel, self._on_message)
-        self.groups: dict[tuple, Group] = {}
+        self.groups: dict[GroupKey, Group] = {}
         self.outboxes: set[Any] = set()
         self.last_id = 0
         self.recent: OrderedDict[int, Fanout] = OrderedDict()  # for replays of the newest
@@ -442,7 +442,7 @@ class Hub:
         sub_id: str,
         next_type: str,
         stream: LiveStream,
-        key: tuple,
+        key: GroupKey,
         executor: Executor,
         make_context: Callable[[], Any],
     ) -> Member:
@@ -451,7 +451,6 @@ class Hub:
         No await until the member is registered: `snapshot` stays exact, and a group found
         by the caller is still there.
         """
-        key = GroupKey(*key)
         group = self.groups.get(key)
         if group is None:
             if stream.root is None:
@@ -521,7 +520,7 @@ class Hub:
                         DELIVERED.inc()
                 member.floor = max(member.floor, entry.id)
 
-    def leave(self, key: tuple, member: Member) -> None:
+    def leave(self, key: GroupKey, member: Member) -> None:
         group = self.groups.get(key)
         if group is None or member not in group.members:
             return

@@ -45,8 +45,9 @@ from core.pagination import decode_cursor
 from models.base import utcnow
 from schema import limit_rules
 from schema.extensions import log_unexpected, present
-from subscriptions.hub import Hub, LiveStream, ReplayTooLong, UnknownCursor
+from subscriptions.hub import GroupKey, Hub, ReplayTooLong, UnknownCursor
 from subscriptions.metrics import CONNECTIONS, SLOW_CLIENTS
+from subscriptions.topics import LiveStream
 
 log = logging.getLogger("grassroots.ws")
 
@@ -667,17 +668,17 @@ class Connection:
             await self._execute(message)
             return
         known, after_variable, after = resume_argument(operation, variables)
-        key = (
-            message.query,
-            operation_name,
-            json.dumps(
+        key = GroupKey(
+            document=message.query,
+            operation=operation_name,
+            variables=json.dumps(
                 {k: v for k, v in variables.items() if k != after_variable},
                 sort_keys=True,
                 ensure_ascii=False,
             ),
-            self.viewer.id,
-            tuple(self.viewer.grants),
-            self.lang,
+            viewer_id=self.viewer.id,
+            grants=tuple(self.viewer.grants),
+            lang=self.lang,
         )
         group = self.hub.groups.get(key) if known else None
         if group is not None:
