@@ -31,7 +31,9 @@ from core.context import Context
 from core.db import Database, create_engine
 from core.errors import language
 from core.identity import ANONYMOUS, Viewer, bearer_token, load_viewer
+from core.images import ImageDecoder
 from core.media import media_endpoint
+from core.orphans import run_forever as sweep_orphans_forever
 from core.storage import LocalStorage, Storage
 from resolvers.issues.deadlines import deadlines_from_json
 from resolvers.issues.sweep import run_forever
@@ -133,6 +135,14 @@ def create_app(settings: Settings | None = None) -> App:
                 settings.sweep_interval_seconds,
             )
             tasks.append(asyncio.create_task(sweep))
+        if settings.orphan_sweep_interval_seconds > 0:
+            orphans = sweep_orphans_forever(
+                db,
+                storage,
+                settings.orphan_sweep_interval_seconds,
+                settings.orphan_grace_seconds,
+            )
+            tasks.append(asyncio.create_task(orphans))
         try:
             yield
         finally:
@@ -185,6 +195,10 @@ def create_app(settings: Settings | None = None) -> App:
     )
     app.state.settings, app.state.db, app.state.storage = settings, db, storage
     app.state.hub = hub
+    # Bounds photo decoding across every request of this app (resolvers/issues/photos.py).
+    app.state.image_decoder = ImageDecoder(
+        concurrency=settings.max_concurrent_decodes, max_pixels=settings.max_photo_pixels
+    )
     app.live = live
     return app
 

@@ -50,6 +50,10 @@ class Settings:
     connection_init_timeout_seconds: float = 10.0
     max_subscriptions_per_connection: int = 100
     session_check_seconds: float = 30.0
+    max_photo_pixels: int = 50_000_000
+    max_concurrent_decodes: int = 2
+    orphan_sweep_interval_seconds: float = 3600.0
+    orphan_grace_seconds: float = 3600.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -96,6 +100,10 @@ class Settings:
             connection_init_timeout_seconds=float(env.get("CONNECTION_INIT_TIMEOUT") or 10),
             max_subscriptions_per_connection=int(env.get("MAX_SUBSCRIPTIONS") or 100),
             session_check_seconds=float(env.get("SESSION_CHECK_SECONDS") or 30),
+            max_photo_pixels=int(env.get("MAX_PHOTO_PIXELS") or 50_000_000),
+            max_concurrent_decodes=int(env.get("MAX_CONCURRENT_DECODES") or 2),
+            orphan_sweep_interval_seconds=float(env.get("ORPHAN_SWEEP_INTERVAL") or 3600),
+            orphan_grace_seconds=float(env.get("ORPHAN_GRACE") or 3600),
         )
 
 

@@ -1,4 +1,5 @@
-"""Uploaded photos of issues: checked, staged before the transaction, recorded inside it."""
+"""Uploaded photos of issues: checked and re-encoded (off the event loop, a bounded number
+at a time: `core.images.ImageDecoder`), staged before the transaction, recorded inside it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
 from core.errors import ErrorCode, Problem, UserFailure, invalid
-from core.images import EXTENSIONS, CheckedImage, NotAnImage, check_image
+from core.images import EXTENSIONS, CheckedImage, ImageDecoder, NotAnImage
 from core.storage import StagedFiles
 from models.issues import Photo
 
@@ -17,7 +18,12 @@ from models.issues import Photo
 async def read_photos(
     ctx: Context, uploads: Sequence | None, field: str, *, strip_location: bool
 ) -> list[CheckedImage]:
-    """Every upload checked; all problems reported together, each at `photos.N`."""
+    """Every upload checked; all problems reported together, each at `photos.N`.
+
+    Each is re-encoded from its pixels (`core.images`); `strip_location` (anonymous issues)
+    keeps not even where and when it was taken. One at a time per request, so a request of
+    nine large photos takes one of the process's decode slots, not all of them.
+    """
     uploads = list(uploads or [])
     limit = ctx.settings.max_photos
     if len(uploads) > limit:
@@ -40,12 +46,29 @@ async def read_photos(
             )
         else:
             try:
-                checked.append(check_image(data, strip_location=strip_location))
+                checked.append(await decoder(ctx).check(data, strip_location=strip_location))
             except NotAnImage:
                 problems.append(Problem(ErrorCode.VALIDATION, at, "not_an_image", {}))
     if problems:
         raise UserFailure(*problems)
     return checked
+
+
+def decoder(ctx: Context) -> ImageDecoder:
+    """The app's decoder (`server.create_app`), whose bound every request shares. Only an
+    HTTP request can carry uploads; a context without one (a websocket, a script) gets a
+    decoder of its own, as strict, for that one operation."""
+    scope = getattr(ctx.request, "scope", None) or {}
+    shared = getattr(getattr(scope.get("app"), "state", None), "image_decoder", None)
+    if isinstance(shared, ImageDecoder):
+        return shared
+    own = ctx.loaders.get(ImageDecoder)
+    if own is None:
+        own = ctx.loaders[ImageDecoder] = ImageDecoder(
+            concurrency=ctx.settings.max_concurrent_decodes,
+            max_pixels=ctx.settings.max_photo_pixels,
+        )
+    return own
 
 
 async def stage(files: StagedFiles, images: list[CheckedImage]) -> list[tuple[str, CheckedImage]]:
