@@ -72,6 +72,7 @@ class GraphQLApp(GraphQL):
             live=self.hub,
             viewer=viewer or ANONYMOUS,
             bad_token=viewer is None,
+            source=request.client.host if request.client else None,
             lang=language(request.headers.get("accept-language")),
             request=request,
             response=response,

@@ -38,7 +38,9 @@ class Settings:
     max_query_tokens: int = 3000
     max_aliases: int = 20
     reports_per_hour: int = 20
-    login_failures_per_hour: int = 10
+    login_failures_per_hour: int = 10  # per phone and source (client address)
+    login_source_failures_per_hour: int = 100  # per source, whatever the phone
+    login_checks_per_minute: int = 120  # password hash checks, all sources together
     sweep_interval_seconds: float = 60.0
     issue_deadlines: str = "{}"  # JSON, see resolvers/issues/deadlines.py
     legacy_graphql_ws: bool = False
@@ -90,6 +92,8 @@ class Settings:
             max_aliases=int(env.get("MAX_ALIASES") or 20),
             reports_per_hour=int(env.get("REPORTS_PER_HOUR") or 20),
             login_failures_per_hour=int(env.get("LOGIN_FAILURES_PER_HOUR") or 10),
+            login_source_failures_per_hour=int(env.get("LOGIN_SOURCE_FAILURES_PER_HOUR") or 100),
+            login_checks_per_minute=int(env.get("LOGIN_CHECKS_PER_MINUTE") or 120),
             sweep_interval_seconds=float(env.get("SWEEP_INTERVAL") or 60),
             issue_deadlines=env.get("ISSUE_DEADLINES") or "{}",
             legacy_graphql_ws=_bool(env.get("LEGACY_GRAPHQL_WS"), False),

@@ -31,6 +31,9 @@ class Context:
     response: Any = None
     # The request carried a token that is unknown, expired or revoked.
     bad_token: bool = False
+    # The client's address (behind a reverse proxy: from X-Forwarded-For, when uvicorn trusts
+    # the proxy through FORWARDED_ALLOW_IPS); None when unknown (the websocket transport).
+    source: str | None = None
     loaders: dict[type, Any] = field(default_factory=dict)
 
     def require_viewer(self) -> Viewer:

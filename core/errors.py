@@ -35,6 +35,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "登录失败次数过多，请一小时后再试。",
         "Too many failed logins; try again in an hour.",
     ),
+    "login_source_throttled": (
+        "来自您所在网络的登录失败次数过多，请稍后再试。",
+        "Too many failed logins from your network; try again later.",
+    ),
+    "login_busy": (
+        "登录请求过多，请一分钟后再试。",
+        "Too many logins right now; try again in a minute.",
+    ),
     "too_many_photos": ("最多上传 {max} 张照片。", "At most {max} photos."),
     "photo_too_large": ("照片不能超过 {max} MB。", "A photo may be at most {max} MB."),
     "not_an_image": (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
@@ -55,11 +55,14 @@ class AuthToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class LoginFailure(Base):
-    """One failed login, counted per phone to slow down password guessing."""
+class Throttle(Base):
+    """How often something happened in one window of time, for one key (`core.throttle`):
+    failed sign-ins per phone and source, per source, password checks overall, reports per
+    resident. Bumped with one atomic statement, so concurrent requests cannot overshoot."""
 
-    __tablename__ = "login_failures"
+    __tablename__ = "throttles"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    phone: Mapped[str] = mapped_column(String(20), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    # The window's start in Unix seconds (a multiple of the window's length).
+    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+    count: Mapped[int] = mapped_column(Integer)

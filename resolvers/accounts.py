@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
+from core import throttle
 from core.context import Context
 from core.errors import ErrorCode, UserFailure, invalid
 from core.identity import Viewer, hash_password, new_token, token_digest, verify_password
 from core.loaders import Loader, by_key, group_by_key
 from core.permissions import covers, is_admin
-from models.accounts import Account, AuthToken, LoginFailure, Role, RoleGrant
+from core.throttle import Limit, source_key
+from models.accounts import Account, AuthToken, Role, RoleGrant
 from models.base import utcnow
 from models.regions import Region
 
+log = logging.getLogger("grassroots.accounts")
 PHONE = re.compile(r"^\+?[0-9]{6,15}$")
 
 
@@ -65,19 +69,30 @@ def check_phone(phone: str, field: str = "phone") -> str:
     return phone
 
 
+def login_limits(ctx: Context, phone: str) -> list[tuple[Limit, str]]:
+    """What a password check is counted against, in this order (`core.throttle`): failures
+    for this phone from this source (the owner signing in from elsewhere is not locked out by
+    a stranger's guesses), failures from this source whatever the phone (one source trying
+    many phones), and every check from anywhere (a ceiling on the CPU spent hashing)."""
+    settings, source = ctx.settings, source_key(ctx.source)
+    per_phone = Limit("login.phone", settings.login_failures_per_hour, 3600, "login_throttled")
+    per_source = Limit(
+        "login.source", settings.login_source_failures_per_hour, 3600, "login_source_throttled"
+    )
+    checks = Limit("login.checks", settings.login_checks_per_minute, 60, "login_busy")
+    return [(per_phone, f"{phone}@{source}"), (per_source, source), (checks, "all")]
+
+
 async def login(ctx: Context, phone: str, password: str) -> tuple[str, Account]:
     phone = check_phone(phone)
-    since = utcnow() - timedelta(hours=1)
-    failures = await ctx.db.one(
-        select(func.count()).where(LoginFailure.phone == phone, LoginFailure.at > since)
-    )
-    if failures >= ctx.settings.login_failures_per_hour:
-        raise UserFailure.of(ErrorCode.RATE_LIMITED, "login_throttled")
+    _notice_untrusted_proxy(ctx)
+    # Counted before the hash, atomically: the attempt past a limit is refused unhashed, and
+    # known and unknown phones take the same path (the same statements, one hash each).
+    slots = await throttle.take_all(ctx.db, login_limits(ctx, phone))
     account = await ctx.db.one(select(Account).where(Account.phone == phone))
     if not await verify_password(account.password_hash if account else None, password):
-        async with ctx.db.transaction() as session:
-            session.add(LoginFailure(phone=phone))
         raise UserFailure.of(ErrorCode.INVALID_CREDENTIALS, "bad_credentials")
+    await throttle.give_back(ctx.db, slots[:2])  # not a failure (the check itself counted)
     token = new_token()
     async with ctx.db.transaction() as session:
         session.add(
@@ -88,6 +103,26 @@ async def login(ctx: Context, phone: str, password: str) -> tuple[str, Account]:
             )
         )
     return token, account
+
+
+_proxy_warned = False
+
+
+def _notice_untrusted_proxy(ctx: Context) -> None:
+    """Behind a reverse proxy uvicorn must trust it (FORWARDED_ALLOW_IPS), or every client
+    looks like the proxy and one stranger's failures would lock everyone out. Say so, once."""
+    global _proxy_warned
+    forwarded = ctx.request.headers.get("x-forwarded-for") if ctx.request is not None else None
+    if _proxy_warned or not forwarded or not ctx.source:
+        return
+    if ctx.source not in (part.strip() for part in forwarded.split(",")):
+        _proxy_warned = True
+        log.warning(
+            "X-Forwarded-For arrives from %s, which uvicorn does not trust: behind a reverse "
+            "proxy set FORWARDED_ALLOW_IPS to its address, or sign-in throttles count every "
+            "client as the proxy",
+            ctx.source,
+        )
 
 
 async def logout(ctx: Context, viewer: Viewer) -> bool:

@@ -26,6 +26,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "办结需要说明和至少一张照片。",
         "Resolving needs a note and at least one photo.",
     ),
+    "own_work": (
+        "您经手办理此诉求，不能评价或申诉：任何人都不能评价自己的工作。",
+        "You handle this issue, so you cannot rate it or appeal: nobody rates their own work.",
+    ),
     "rating_range": ("评分必须在 1 到 5 之间。", "The rating must be between 1 and 5."),
     "not_staff": (
         "只能指派给本辖区内具有工作人员（STAFF）角色的人。",

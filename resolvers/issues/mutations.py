@@ -7,13 +7,15 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from core import throttle
 from core.context import Context
-from core.errors import ErrorCode, Forbidden, UserFailure, invalid, not_found
+from core.errors import Forbidden, UserFailure, invalid, not_found
 from core.identity import Viewer
 from core.mutations import Work
+from core.throttle import Limit
 from models.base import utcnow
 from models.issues import Channel, Issue, IssueCategory, IssueEvent, IssueEventKind, IssueStatus
 from resolvers.accounts import GrantsByAccountIdLoader, check_phone
@@ -26,6 +28,7 @@ from resolvers.regions import RegionByIdLoader
 
 TITLE_MAX, DESCRIPTION_MAX, NOTE_MAX, ADDRESS_MAX, NAME_MAX = 100, 5000, 2000, 200, 50
 Result = tuple[Issue, IssueEvent]
+Quota = tuple[Limit, str]
 
 
 def _deadlines(ctx: Context):
@@ -123,9 +126,19 @@ async def cancel(ctx: Context, input: Any) -> Result:
 async def reopen(ctx: Context, input: Any) -> Result:
     def which(viewer: Viewer, issue: Issue) -> str:
         """The reporter appeals (one level up); a handler reopens at the same level."""
-        return "reopen" if policy.can_handle(viewer, issue) else "appeal"
+        if policy.can_handle(viewer, issue):
+            return "reopen"
+        _not_own_work(viewer, issue)
+        return "appeal"
 
     return await transition(ctx, input, which, note_required=True)
+
+
+def _not_own_work(viewer: Viewer, issue: Issue) -> None:
+    """Rating and appealing are the reporter's, never their own handler's (FORBIDDEN, saying
+    why; `policy.speaks_for_reporter` is the rule, this only words the refusal)."""
+    if policy.works_on_own_report(viewer, issue):
+        raise Forbidden("own_work")
 
 
 async def assign(ctx: Context, input: Any) -> Result:
@@ -163,7 +176,11 @@ async def mark_duplicate(ctx: Context, input: Any) -> Result:
 
 async def rate(ctx: Context, input: Any) -> Result:
     rating = input.rating
-    action = "rate_low" if rating is not None and rating <= LOW_RATING else "rate"
+    low = rating is not None and rating <= LOW_RATING
+
+    def action(viewer: Viewer, issue: Issue) -> str:
+        _not_own_work(viewer, issue)
+        return "rate_low" if low else "rate"
 
     async def validate(work: Work, issue: Issue) -> dict:
         v = work.input
@@ -237,7 +254,7 @@ async def report(ctx: Context, input: Any) -> Result:
         earlier = await _earlier_report(ctx, viewer, request_id)
         if earlier:
             return earlier
-    await _check_rate(ctx, viewer, region.path)
+    quota = await _check_rate(ctx, viewer, region.path)
     images = await read_photos(ctx, input.photos, "photos", strip_location=input.anonymous)
 
     now = utcnow()
@@ -267,6 +284,8 @@ async def report(ctx: Context, input: Any) -> Result:
     staged = await stage(work.files, images)
 
     async def write(session) -> IssueEvent:
+        if quota is not None:
+            await throttle.take(session, *quota)  # RATE_LIMITED past the quota, atomically
         event = await open_issue(session, issue, work.account_id)
         record(session, staged, issue.id, event.id)
         return event
@@ -298,15 +317,14 @@ async def _earlier_report(ctx: Context, viewer: Viewer, request_id: str) -> Resu
     return issue, event
 
 
-async def _check_rate(ctx: Context, viewer: Viewer, region_path: str) -> None:
-    """Residents may file `reports_per_hour`; grid heads and officials filing for others
-    are not limited."""
+async def _check_rate(ctx: Context, viewer: Viewer, region_path: str) -> Quota | None:
+    """Residents may file `reports_per_hour`; grid heads and officials filing in their area
+    are not limited. Refuses at once when the quota is used up (before photos are decoded);
+    the slot itself is taken in the report's transaction (`throttle.take`), atomically, and
+    given back with it if the report fails."""
     if policy.is_unthrottled_reporter(viewer, region_path):
-        return
-    since = utcnow() - timedelta(hours=1)
-    count = await ctx.db.one(
-        select(func.count()).where(Issue.filed_by_id == viewer.id, Issue.created_at > since)
-    )
-    limit = ctx.settings.reports_per_hour
-    if count >= limit:
-        raise UserFailure.of(ErrorCode.RATE_LIMITED, "report_throttled", None, max=limit)
+        return None
+    limit = Limit("report", ctx.settings.reports_per_hour, 3600, "report_throttled")
+    quota = (limit, str(viewer.id))
+    await throttle.ensure_room(ctx.db, *quota)
+    return quota

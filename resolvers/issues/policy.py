@@ -42,11 +42,27 @@ def can_work(viewer: Viewer, issue: Issue) -> bool:
 
 
 def speaks_for_reporter(viewer: Viewer, issue: Issue) -> bool:
-    """Who may cancel, rate and appeal: the reporter. For someone without an account, whoever
-    filed it for them, unless that person also handles the issue: nobody rates their own work."""
+    """Who may cancel, rate and appeal: the reporter, or for someone without an account
+    whoever filed it for them; never someone who works the issue: nobody rates their own work.
+
+    "Works" is `can_work` at the issue's current level. Whoever accepted, started, resolved
+    or rejected it there (the event log's actors since it reached this level) needed exactly
+    that, and it is what they will be rated on; when an issue changes level (escalated,
+    appealed, rated low) the new level takes it over, and the old level's handler becomes a
+    reporter like any other. So a grid head reporting in their own courtyard cannot rate it
+    while it is theirs to handle: they may resolve it (it then stays RESOLVED, unrated) or
+    hand it up (`escalateIssue`), and rate what the village does with it.
+    """
+    if can_work(viewer, issue):
+        return False
     if issue.reporter_id is not None:
         return viewer.is_(issue.reporter_id)
-    return viewer.is_(issue.filed_by_id) and not can_work(viewer, issue)
+    return viewer.is_(issue.filed_by_id)
+
+
+def works_on_own_report(viewer: Viewer, issue: Issue) -> bool:
+    """The reporter, or who filed it, also works on it: why they may not rate or appeal."""
+    return is_party(viewer, issue) and can_work(viewer, issue)
 
 
 def can_read_issue(viewer: Viewer, issue: Issue) -> bool:
