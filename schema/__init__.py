@@ -13,10 +13,10 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
-from strawberry.tools import merge_types
 
 from core.config import Settings
 from schema.accounts import AccountMutations, AccountQueries
+from schema.common import SCALAR_OVERRIDES, root_type
 from schema.extensions import ErrorPolicy, log_unexpected
 from schema.issues import IssueMutations, IssueQueries, IssueSubscriptions
 from schema.regions import RegionQueries
@@ -43,9 +43,12 @@ def build_schema(settings: Settings | None = None) -> Schema:
         node: relay.Node | None = relay.node(description="Any object by its global ID.")
 
     return Schema(
-        query=merge_types("Query", (NodeQueries, *QUERIES)),
-        mutation=merge_types("Mutation", MUTATIONS),
-        subscription=merge_types("Subscription", SUBSCRIPTIONS),
+        query=root_type("Query", "What can be read.", (NodeQueries, *QUERIES)),
+        mutation=root_type("Mutation", "What can be changed.", MUTATIONS),
+        subscription=root_type(
+            "Subscription", "Live updates, over the websocket at /graphql.", SUBSCRIPTIONS
+        ),
+        scalar_overrides=SCALAR_OVERRIDES,
         extensions=[
             lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),

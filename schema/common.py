@@ -1,30 +1,88 @@
-"""Types shared by every domain: connections, user errors, payload helpers."""
+"""Types shared by every domain: scalars, enums, connections, user errors, payload helpers."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable
+import datetime as dt
+import enum
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry import relay
+from strawberry.file_uploads.scalars import Upload, UploadDefinition
 from strawberry.relay.types import NodeType
+from strawberry.schema.types.base_scalars import DateTimeDefinition
+from strawberry.tools import merge_types
 from strawberry.types import Info
+from strawberry.types.scalar import ScalarDefinition
 
 from core.errors import ErrorCode, UserFailure, translate
-from core.pagination import Page, encode_cursor
+from core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, encode_cursor
+
+# Strawberry's built-in scalars, described and pointing at their specifications so that
+# codegen can map them (`scalar_overrides` of the schema; the GraphQL names stay).
+DATE_TIME = dataclasses.replace(
+    DateTimeDefinition,
+    description="A point in time: an RFC 3339 date-time with its offset, e.g. "
+    "`2026-05-01T09:30:00+08:00`. The API answers in UTC (`+00:00`); give inputs an offset.",
+    specified_by_url="https://scalars.graphql.org/andimarek/date-time",
+)
+UPLOAD = dataclasses.replace(
+    UploadDefinition,
+    description="A file sent with the GraphQL multipart request spec: in `variables` it is "
+    "`null`, and the request's `map` names the multipart part holding the file. Input only.",
+    specified_by_url="https://github.com/jaydenseric/graphql-multipart-request-spec",
+)
+SCALAR_OVERRIDES: Mapping[object, ScalarDefinition] = {dt.datetime: DATE_TIME, Upload: UPLOAD}
+
+E = TypeVar("E", bound=type[enum.Enum])
+
+
+def graphql_enum(cls: E, description: str, values: Mapping[Any, str], name: str | None = None) -> E:
+    """Register a Python enum (usually a model's) as a GraphQL enum, described, with a
+    description for each of its values (`values` maps members to descriptions)."""
+    strawberry.enum(cls, name=name, description=description)
+    for value in cls.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        value.description = values.get(cls(value.value))
+    return cls
+
+
+def root_type(name: str, description: str, types: tuple[type, ...]) -> type:
+    """`merge_types` with a description: the schema's Query, Mutation and Subscription."""
+    merged = merge_types(name, types)
+    merged.__strawberry_definition__.description = description  # type: ignore[attr-defined]
+    return merged
+
 
 UserErrorCode = ErrorCode  # registered as a GraphQL enum under this name:
-strawberry.enum(UserErrorCode, name="UserErrorCode")
+graphql_enum(
+    UserErrorCode,
+    "What kind of problem a `UserError` reports; branch on it, show its `message`.",
+    {
+        ErrorCode.VALIDATION: "An input value is missing, too long, malformed or out of range.",
+        ErrorCode.NOT_FOUND: "No such object, or one the viewer may not read (the two look "
+        "the same).",
+        ErrorCode.INVALID_TRANSITION: "The object's current state does not allow this "
+        "change (e.g. accepting an issue that is already resolved).",
+        ErrorCode.RATE_LIMITED: "Too many attempts (sign-ins, reports) in a short time; "
+        "the message says when to try again.",
+        ErrorCode.CONFLICT: "Someone changed the object at the same moment; reload and retry.",
+        ErrorCode.INVALID_CREDENTIALS: "Wrong phone number or password.",
+    },
+    name="UserErrorCode",
+)
 
 
 @strawberry.type(description="A problem with a mutation's input or with the state it acts on.")
 class UserError:
-    code: UserErrorCode
+    code: UserErrorCode = strawberry.field(description="What kind of problem it is.")
     field: str | None = strawberry.field(
         description="Path of the input field at fault (e.g. `title`, `photos.2`), or null."
     )
-    message: str
+    message: str = strawberry.field(
+        description="For people: in Chinese, or English with `Accept-Language: en`."
+    )
 
 
 def user_errors(failure: UserFailure, lang: str) -> list[UserError]:
@@ -49,6 +107,25 @@ async def payload(info: Info, cls: Callable[..., P], work: Awaitable[dict[str, A
     return cls(**values, errors=[])
 
 
+# The paging arguments of every connection field (`Annotated[int | None, FIRST]`).
+FIRST = strawberry.argument(
+    description=f"Page forward: at most this many items from the start, or from `after` "
+    f"(0 to {MAX_PAGE_SIZE}; {DEFAULT_PAGE_SIZE} when neither `first` nor `last` is given)."
+)
+AFTER = strawberry.argument(
+    description="Page forward: only the items after this cursor (an edge's `cursor`, e.g. "
+    "the previous page's `pageInfo.endCursor`)."
+)
+LAST = strawberry.argument(
+    description=f"Page backward: at most this many items from the end, or from just before "
+    f"`before` (0 to {MAX_PAGE_SIZE})."
+)
+BEFORE = strawberry.argument(
+    description="Page backward: only the items before this cursor (e.g. the previous page's "
+    "`pageInfo.startCursor`)."
+)
+
+
 @strawberry.type(description="A page of a list.")
 class Connection(relay.Connection[NodeType], Generic[NodeType]):
     total_count: int = strawberry.field(description="How many items the whole list holds.")
@@ -63,7 +140,7 @@ class Connection(relay.Connection[NodeType], Generic[NodeType]):
             edges=edges,
             page_info=relay.PageInfo(
                 has_next_page=page.has_next,
-                has_previous_page=False,
+                has_previous_page=page.has_previous,
                 start_cursor=edges[0].cursor if edges else None,
                 end_cursor=edges[-1].cursor if edges else None,
             ),

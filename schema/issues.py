@@ -6,6 +6,7 @@ import enum
 from collections.abc import AsyncIterator, Awaitable, Iterable
 from dataclasses import replace
 from datetime import datetime
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from strawberry.types import Info
 from core.ids import node_pk
 from core.loaders import present
 from core.media import signed_url
-from core.pagination import encode_cursor, page_size, slice_page
+from core.pagination import encode_cursor, slice_page
 from models import issues as m
 from models.base import utcnow
 from resolvers.issues import lifecycle, live, mutations, policy, queries
@@ -28,7 +29,7 @@ from resolvers.issues.loaders import (
 )
 from resolvers.regions import RegionByIdLoader
 from schema.accounts import Account, account_or_none
-from schema.common import Connection, UserError, payload
+from schema.common import AFTER, BEFORE, FIRST, LAST, Connection, UserError, graphql_enum, payload
 from schema.regions import Region, RegionLevel
 
 # The models' enums, registered as GraphQL enums.
@@ -36,13 +37,71 @@ IssueStatus = m.IssueStatus
 IssueCategory = m.IssueCategory
 Channel = m.Channel
 IssueEventKind = m.IssueEventKind
-strawberry.enum(IssueStatus)
-strawberry.enum(IssueCategory)
-strawberry.enum(Channel, description="How the report reached us.")
-strawberry.enum(IssueEventKind)
+S, C, K = IssueStatus, IssueCategory, IssueEventKind
+graphql_enum(
+    IssueStatus,
+    "Where an issue stands. Escalation changes its `level`, not its kind of status.",
+    {
+        S.SUBMITTED: "Waiting for the handling level to accept it (again, after an "
+        "escalation, a low rating or a reopening).",
+        S.ACCEPTED: "Accepted (受理) by the handling level, possibly assigned to a handler.",
+        S.IN_PROGRESS: "Being worked on.",
+        S.RESOLVED: "Resolved (办结) with a note and photo evidence; waiting for the "
+        "reporter's rating.",
+        S.CLOSED: "Rated by the reporter and closed.",
+        S.REJECTED: "Declined by the handling level, with a reason.",
+        S.DUPLICATE: "Closed as a duplicate of another issue (`duplicateOf`).",
+        S.CANCELLED: "Withdrawn by the reporter.",
+    },
+)
+graphql_enum(
+    IssueCategory,
+    "What an issue is about; it decides the deadlines (heating and water in hours).",
+    {
+        C.ROADS: "Roads, bridges and paths.",
+        C.WATER: "Drinking water and water supply.",
+        C.HEATING: "Heating in winter.",
+        C.ENVIRONMENT: "Rubbish, sanitation, pollution.",
+        C.DISPUTE: "A dispute between neighbours or families to mediate.",
+        C.AGRICULTURE: "Farming: crops, livestock, irrigation.",
+        C.LEGAL_AID: "Legal aid and legal advice.",
+        C.CONSULTATION: "A question about a policy or a procedure.",
+        C.HOME_SERVICE: "A visit at home (needs `serviceAddress` and `serviceWindow`).",
+        C.OTHER: "Anything else.",
+    },
+)
+graphql_enum(
+    Channel,
+    "How the report reached us.",
+    {
+        Channel.APP: "Filed in the app (or mini program) by the reporter.",
+        Channel.QR_CODE: "Filed in the app after scanning a QR code posted in the region.",
+        Channel.PHONE: "Taken over the phone by a grid head or official.",
+        Channel.WALK_IN: "Taken in person by a grid head or official.",
+    },
+)
+graphql_enum(
+    IssueEventKind,
+    "What one timeline entry records.",
+    {
+        K.REPORTED: "The issue was filed (`reportIssue`).",
+        K.ACCEPTED: "The handling level accepted it (`acceptIssue`).",
+        K.ASSIGNED: "It was assigned to a STAFF handler (`assignIssue`; see `assignee`).",
+        K.STARTED: "Work started (`startIssueWork`).",
+        K.UPDATED: "A progress note, perhaps with photos (`addIssueUpdate`).",
+        K.RESOLVED: "It was resolved with evidence (`resolveIssue`).",
+        K.ESCALATED: "It went up one level (`escalateIssue`, or the overdue sweep: no actor).",
+        K.REJECTED: "It was declined (`rejectIssue`; the reason in `note`).",
+        K.MARKED_DUPLICATE: "It was closed as a duplicate (`markIssueDuplicate`).",
+        K.CANCELLED: "The reporter withdrew it (`cancelIssue`).",
+        K.RATED: "The reporter rated it (`rateIssue`; see `rating`); 2 or less reopens "
+        "it one level up.",
+        K.REOPENED: "It was reopened (`reopenIssue`): by a handler at the same level, by the "
+        "reporter one level up (an appeal).",
+    },
+)
 
 
-@strawberry.enum(description="What the viewer may do to an issue now.")
 class IssueAction(enum.Enum):
     ACCEPT = "accept"
     ASSIGN = "assign"
@@ -57,6 +116,28 @@ class IssueAction(enum.Enum):
     REOPEN = "reopen"
 
 
+graphql_enum(
+    IssueAction,
+    "What the viewer may do to an issue now: one value per mutation.",
+    {
+        IssueAction.ACCEPT: "`acceptIssue`",
+        IssueAction.ASSIGN: "`assignIssue`",
+        IssueAction.START_WORK: "`startIssueWork`",
+        IssueAction.ADD_UPDATE: "`addIssueUpdate`",
+        IssueAction.RESOLVE: "`resolveIssue`",
+        IssueAction.ESCALATE: "`escalateIssue`",
+        IssueAction.REJECT: "`rejectIssue`",
+        IssueAction.MARK_DUPLICATE: "`markIssueDuplicate`",
+        IssueAction.CANCEL: "`cancelIssue`",
+        IssueAction.RATE: "`rateIssue`",
+        IssueAction.REOPEN: "`reopenIssue`",
+    },
+)
+
+ISSUE_ID = "The issue's ID."
+NOTE = "A note for the timeline (at most 2,000 characters)."
+
+
 # Mutations that run more than one transition of the table, depending on input or actor.
 _TRANSITIONS_OF = {a: (a.value,) for a in IssueAction} | {
     IssueAction.RATE: ("rate", "rate_low"),
@@ -66,10 +147,10 @@ _TRANSITIONS_OF = {a: (a.value,) for a in IssueAction} | {
 
 @strawberry.type(description="An uploaded photo; `url` is a signed link that expires.")
 class Photo:
-    content_type: str
-    width: int
-    height: int
-    size: int
+    content_type: str = strawberry.field(description="`image/jpeg`, `image/png` or `image/webp`.")
+    width: int = strawberry.field(description="In pixels.")
+    height: int = strawberry.field(description="In pixels.")
+    size: int = strawberry.field(description="In bytes.")
     key: strawberry.Private[str]
 
     @classmethod
@@ -82,7 +163,10 @@ class Photo:
             key=row.storage_key,
         )
 
-    @strawberry.field
+    @strawberry.field(
+        description="Where to load the image (an `<img src>` works: the link is signed, no "
+        "header needed). It expires within the hour: query again for a fresh one."
+    )
     def url(self, info: Info) -> str:
         settings = info.context.settings
         return signed_url(settings.secret_key, self.key, settings.photo_url_ttl_seconds)
@@ -90,14 +174,14 @@ class Photo:
 
 @strawberry.type(description="The time window a home-service visit is booked for.")
 class TimeWindow:
-    start: datetime
-    end: datetime
+    start: datetime = strawberry.field(description="From.")
+    end: datetime = strawberry.field(description="Until.")
 
 
-@strawberry.input
+@strawberry.input(description="A time window; both ends with their offset.")
 class TimeWindowInput:
-    start: datetime
-    end: datetime
+    start: datetime = strawberry.field(description="From, e.g. `2026-12-01T09:00:00+08:00`.")
+    end: datetime = strawberry.field(description="Until; after `start`, and not past.")
 
 
 async def _readable_issue(info: Info, issue_id: int) -> m.Issue | None:
@@ -108,14 +192,20 @@ async def _readable_issue(info: Info, issue_id: int) -> m.Issue | None:
 @strawberry.type(description="One timeline entry of an issue; also what subscriptions deliver.")
 class IssueEvent(relay.Node):
     id: relay.NodeID[int]
-    kind: IssueEventKind
-    from_status: IssueStatus | None
-    to_status: IssueStatus
-    from_level: RegionLevel | None
-    level: RegionLevel
-    note: str | None
-    rating: int | None
-    at: datetime
+    kind: IssueEventKind = strawberry.field(description="What happened.")
+    from_status: IssueStatus | None = strawberry.field(
+        description="The status before; null for REPORTED."
+    )
+    to_status: IssueStatus = strawberry.field(description="The status after.")
+    from_level: RegionLevel | None = strawberry.field(
+        description="The handling level before; null for REPORTED."
+    )
+    level: RegionLevel = strawberry.field(description="The handling level after.")
+    note: str | None = strawberry.field(
+        description="What the actor wrote: a note, a reason or an update; null if nothing."
+    )
+    rating: int | None = strawberry.field(description="For RATED events: 1 to 5.")
+    at: datetime = strawberry.field(description="When it happened.")
     row: strawberry.Private[m.IssueEvent]
 
     @classmethod
@@ -153,7 +243,7 @@ class IssueEvent(relay.Node):
     def cursor(self) -> str:
         return encode_cursor(self.id)
 
-    @strawberry.field
+    @strawberry.field(description="The issue, as it is now.")
     async def issue(self, info: Info) -> Issue:
         return Issue.from_model(present(await IssueByIdLoader(info).load(self.row.issue_id)))
 
@@ -176,7 +266,7 @@ class IssueEvent(relay.Node):
     async def assignee(self, info: Info) -> Account | None:
         return await account_or_none(info, self.row.assignee_id)
 
-    @strawberry.field
+    @strawberry.field(description="Photos sent with this event (a report, update or resolution).")
     async def photos(self, info: Info) -> list[Photo]:
         return [Photo.from_model(p) for p in await PhotosByEventIdLoader(info).load(self.id)]
 
@@ -185,22 +275,33 @@ class IssueEvent(relay.Node):
 class Issue(relay.Node):
     id: relay.NodeID[int]
     number: str = strawberry.field(description="Human-readable number, e.g. 2026-000042.")
-    title: str
-    description: str
-    category: IssueCategory
-    status: IssueStatus
+    title: str = strawberry.field(description="A short summary, e.g. 村道塌方.")
+    description: str = strawberry.field(description="What the reporter wrote.")
+    category: IssueCategory = strawberry.field(description="What it is about.")
+    status: IssueStatus = strawberry.field(description="Where it stands.")
     level: RegionLevel = strawberry.field(description="The handling level, separate from status.")
-    channel: Channel
-    anonymous: bool
-    created_at: datetime
-    accepted_at: datetime | None
-    resolved_at: datetime | None
-    closed_at: datetime | None
+    channel: Channel = strawberry.field(description="How the report reached us.")
+    anonymous: bool = strawberry.field(
+        description="The reporter asked not to be shown: `reporter` is null to all but the "
+        "reporter, and photo metadata is removed."
+    )
+    created_at: datetime = strawberry.field(description="When it was reported.")
+    accepted_at: datetime | None = strawberry.field(
+        description="When the handling level accepted it; null while SUBMITTED."
+    )
+    resolved_at: datetime | None = strawberry.field(
+        description="When it was resolved; null again once it goes back to SUBMITTED."
+    )
+    closed_at: datetime | None = strawberry.field(
+        description="When the reporter's rating closed it; null again once reopened."
+    )
     due_at: datetime | None = strawberry.field(
         description="Deadline of the current level: to accept when SUBMITTED, else to resolve."
     )
-    rating: int | None
-    rating_comment: str | None
+    rating: int | None = strawberry.field(description="The reporter's rating, 1 to 5.")
+    rating_comment: str | None = strawberry.field(
+        description="What the reporter wrote with the rating."
+    )
     row: strawberry.Private[m.Issue]
 
     @classmethod
@@ -239,7 +340,7 @@ class Issue(relay.Node):
             and self.row.due_at < utcnow()
         )
 
-    @strawberry.field
+    @strawberry.field(description="Where it is: a village or courtyard.")
     async def region(self, info: Info) -> Region:
         return Region.from_model(present(await RegionByIdLoader(info).load(self.row.region_id)))
 
@@ -270,7 +371,10 @@ class Issue(relay.Node):
             self.row.contact_name if policy.can_see_contact(info.context.viewer, self.row) else None
         )
 
-    @strawberry.field
+    @strawberry.field(
+        description="Phone of a reporter without an account (proxy reports); shown to the "
+        "parties and handlers only."
+    )
     def contact_phone(self, info: Info) -> str | None:
         return (
             self.row.contact_phone
@@ -311,18 +415,21 @@ class Issue(relay.Node):
     async def photos(self, info: Info) -> list[Photo]:
         return [Photo.from_model(p) for p in await PhotosByIssueIdLoader(info).load(self.id)]
 
-    @strawberry.field(description="The timeline, oldest first. `last: n` gives the n newest.")
+    @strawberry.field(
+        description="The timeline, oldest first: `first`/`after` page forward, `last`/`before` "
+        "backward (`last: 3` is the three newest; then `before: pageInfo.startCursor`)."
+    )
     async def timeline(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+        last: Annotated[int | None, LAST] = None,
+        before: Annotated[str | None, BEFORE] = None,
     ) -> Connection[IssueEvent]:
         events = await EventsByIssueIdLoader(info).load(self.id)
-        if last is not None:
-            events = events[len(events) - page_size(last, "last") :] if last else []
-        return Connection.of(slice_page(events, "id", first, after), IssueEvent.from_model)
+        page = slice_page(events, "id", first, after, last=last, before=before)
+        return Connection.of(page, IssueEvent.from_model)
 
     @strawberry.field(description="The mutations the viewer may perform on this issue now.")
     def allowed_actions(self, info: Info) -> list[IssueAction]:
@@ -334,24 +441,38 @@ class Issue(relay.Node):
         ]
 
 
-@strawberry.input
+@strawberry.input(description="Which issues to list; the conditions given must all hold.")
 class IssueFilter:
     region_id: strawberry.ID | None = strawberry.field(
         default=None, description="That region and everything under it."
     )
-    statuses: list[IssueStatus] | None = None
-    categories: list[IssueCategory] | None = None
-    levels: list[RegionLevel] | None = None
-    overdue: bool | None = None
-    assigned_to_me: bool = False
-    reported_by_me: bool = False
+    statuses: list[IssueStatus] | None = strawberry.field(
+        default=None, description="In one of these statuses."
+    )
+    categories: list[IssueCategory] | None = strawberry.field(
+        default=None, description="In one of these categories."
+    )
+    levels: list[RegionLevel] | None = strawberry.field(
+        default=None, description="Handled at one of these levels."
+    )
+    overdue: bool | None = strawberry.field(
+        default=None, description="Only overdue ones (true) or only the others (false)."
+    )
+    assigned_to_me: bool = strawberry.field(
+        default=False, description="Only those assigned to the viewer."
+    )
+    reported_by_me: bool = strawberry.field(
+        default=False, description="Only those the viewer reported (or filed for someone)."
+    )
     search: str | None = strawberry.field(default=None, description="Words in the title.")
 
 
 @strawberry.type
 class IssueQueries:
-    @strawberry.field
-    async def issue(self, info: Info, id: strawberry.ID) -> Issue | None:
+    @strawberry.field(description="One issue by ID; null when there is none or it is not visible.")
+    async def issue(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description=ISSUE_ID)]
+    ) -> Issue | None:
         row = await queries.issue(info.context, id)
         return Issue.from_model(row) if row else None
 
@@ -359,9 +480,11 @@ class IssueQueries:
     async def issues(
         self,
         info: Info,
-        filter: IssueFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        filter: Annotated[
+            IssueFilter | None, strawberry.argument(description="Which issues; all by default.")
+        ] = None,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
     ) -> Connection[Issue]:
         page = await queries.issues(info.context, filter, first, after)
         return Connection.of(page, Issue.from_model)
@@ -370,11 +493,17 @@ class IssueQueries:
 # --- mutations ---------------------------------------------------------------------------
 
 
-@strawberry.type
+@strawberry.type(description="What an issue mutation did: the issue and its new timeline event.")
 class IssuePayload:
-    issue: Issue | None
-    event: IssueEvent | None
-    errors: list[UserError]
+    issue: Issue | None = strawberry.field(
+        description="The issue after the change; null when `errors` is not empty."
+    )
+    event: IssueEvent | None = strawberry.field(
+        description="The timeline event the change wrote; null when `errors` is not empty."
+    )
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success."
+    )
 
 
 async def _payload(info: Info, work: Awaitable[mutations.Result]) -> IssuePayload:
@@ -385,121 +514,225 @@ async def _payload(info: Info, work: Awaitable[mutations.Result]) -> IssuePayloa
     return await payload(info, IssuePayload, issue_and_event())
 
 
-@strawberry.input
+@strawberry.input(description="Input of `reportIssue`.")
 class ReportIssueInput:
     region_id: strawberry.ID = strawberry.field(description="A village or courtyard.")
-    category: IssueCategory
-    title: str
-    description: str
-    photos: list[Upload] | None = None
-    anonymous: bool = False
+    category: IssueCategory = strawberry.field(description="What it is about.")
+    title: str = strawberry.field(description="A short summary (at most 100 characters).")
+    description: str = strawberry.field(description="What and where (at most 5,000 characters).")
+    photos: list[Upload] | None = strawberry.field(
+        default=None, description="Photos, as multipart uploads (JPEG, PNG or WebP)."
+    )
+    anonymous: bool = strawberry.field(
+        default=False,
+        description="Hide the reporter from everyone but the reporter; photo metadata is removed.",
+    )
     client_request_id: str | None = strawberry.field(
         default=None, description="Retrying with the same id returns the first result."
     )
-    channel: Channel | None = None
+    channel: Channel | None = strawberry.field(
+        default=None,
+        description="How it reached us; APP by default. PHONE and WALK_IN are proxy reports.",
+    )
     on_behalf_of: strawberry.ID | None = strawberry.field(
         default=None, description="Proxy report: the account of the person reported for."
     )
     contact_name: str | None = strawberry.field(
         default=None, description="Proxy report for someone without an account."
     )
-    contact_phone: str | None = None
-    service_window: TimeWindowInput | None = None
-    service_address: str | None = None
+    contact_phone: str | None = strawberry.field(
+        default=None, description="Proxy report: the phone of the person reported for."
+    )
+    service_window: TimeWindowInput | None = strawberry.field(
+        default=None, description="HOME_SERVICE (required): when to visit."
+    )
+    service_address: str | None = strawberry.field(
+        default=None, description="HOME_SERVICE (required): where to visit."
+    )
 
 
-@strawberry.input
-class IssueNoteInput:
-    id: strawberry.ID
-    note: str | None = None
+@strawberry.input(description="Input of `acceptIssue`.")
+class AcceptIssueInput:
+    id: strawberry.ID = strawberry.field(description=ISSUE_ID)
+    note: str | None = strawberry.field(default=None, description=NOTE)
 
 
-@strawberry.input
-class IssueEvidenceInput:
-    id: strawberry.ID
-    note: str | None = None
-    photos: list[Upload] | None = None
+@strawberry.input(description="Input of `startIssueWork`.")
+class StartIssueWorkInput:
+    id: strawberry.ID = strawberry.field(description=ISSUE_ID)
+    note: str | None = strawberry.field(default=None, description=NOTE)
 
 
-@strawberry.input
+@strawberry.input(description="Input of `addIssueUpdate`.")
+class AddIssueUpdateInput:
+    id: strawberry.ID = strawberry.field(description=ISSUE_ID)
+    note: str | None = strawberry.field(
+        default=None, description="The update (required; at most 2,000 characters)."
+    )
+    photos: list[Upload] | None = strawberry.field(
+        default=None, description="Photos, as multipart uploads (JPEG, PNG or WebP)."
+    )
+
+
+@strawberry.input(description="Input of `resolveIssue`.")
+class ResolveIssueInput:
+    id: strawberry.ID = strawberry.field(description=ISSUE_ID)
+    note: str | None = strawberry.field(
+        default=None, description="What was done (required; at most 2,000 characters)."
+    )
+    photos: list[Upload] | None = strawberry.field(
+        default=None, description="Evidence: at least one photo, as multipart uploads."
+    )
+
+
+@strawberry.input(description="Input of `escalateIssue`.")
+class EscalateIssueInput:
+    id: strawberry.ID = strawberry.field(description=ISSUE_ID)
+    note: str | None = strawberry.field(default=None, description=NOTE)
+
+
+@strawberry.input(description="Input of `rejectIssue`.")
+class RejectIssueInput:
+    id: strawberry.ID = strawberry.field(description=ISSUE_ID)
+    note: str | None = strawberry.field(
+        default=None, description="The reason (required; at most 2,000 characters)."
+    )
+
+
+@strawberry.input(description="Input of `cancelIssue`.")
+class CancelIssueInput:
+    id: strawberry.ID = strawberry.field(description=ISSUE_ID)
+    note: str | None = strawberry.field(default=None, description=NOTE)
+
+
+@strawberry.input(description="Input of `reopenIssue`.")
+class ReopenIssueInput:
+    id: strawberry.ID = strawberry.field(description=ISSUE_ID)
+    note: str | None = strawberry.field(
+        default=None, description="The reason (required; at most 2,000 characters)."
+    )
+
+
+@strawberry.input(description="Input of `assignIssue`.")
 class AssignIssueInput:
-    id: strawberry.ID
-    assignee_id: strawberry.ID
-    note: str | None = None
+    id: strawberry.ID = strawberry.field(description=ISSUE_ID)
+    assignee_id: strawberry.ID = strawberry.field(
+        description="The STAFF account to hand it to; their grant must cover the region."
+    )
+    note: str | None = strawberry.field(default=None, description=NOTE)
 
 
-@strawberry.input
+@strawberry.input(description="Input of `markIssueDuplicate`.")
 class MarkIssueDuplicateInput:
-    id: strawberry.ID
-    duplicate_of_id: strawberry.ID
-    note: str | None = None
+    id: strawberry.ID = strawberry.field(description=ISSUE_ID)
+    duplicate_of_id: strawberry.ID = strawberry.field(
+        description="The issue it duplicates (if that one is itself a duplicate, its "
+        "original is used)."
+    )
+    note: str | None = strawberry.field(default=None, description=NOTE)
 
 
-@strawberry.input
+@strawberry.input(description="Input of `rateIssue`.")
 class RateIssueInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description=ISSUE_ID)
     rating: int = strawberry.field(description="1 to 5; 2 or less reopens it one level up.")
-    comment: str | None = None
+    comment: str | None = strawberry.field(
+        default=None, description="What the reporter thinks (at most 500 characters)."
+    )
+
+
+def _input(description: str) -> Any:
+    return strawberry.argument(description=description)
 
 
 @strawberry.type
 class IssueMutations:
     @strawberry.mutation(description="File an issue (反映诉求), with photos.")
-    async def report_issue(self, info: Info, input: ReportIssueInput) -> IssuePayload:
+    async def report_issue(
+        self, info: Info, input: Annotated[ReportIssueInput, _input("The report.")]
+    ) -> IssuePayload:
         return await _payload(info, mutations.report(info.context, input))
 
     @strawberry.mutation(description="The handling level takes the issue on (受理).")
-    async def accept_issue(self, info: Info, input: IssueNoteInput) -> IssuePayload:
+    async def accept_issue(
+        self, info: Info, input: Annotated[AcceptIssueInput, _input("Which issue.")]
+    ) -> IssuePayload:
         return await _payload(info, mutations.accept(info.context, input))
 
     @strawberry.mutation(description="Hand the issue to a named STAFF handler (派单).")
-    async def assign_issue(self, info: Info, input: AssignIssueInput) -> IssuePayload:
+    async def assign_issue(
+        self, info: Info, input: Annotated[AssignIssueInput, _input("Which issue, to whom.")]
+    ) -> IssuePayload:
         return await _payload(info, mutations.assign(info.context, input))
 
-    @strawberry.mutation
-    async def start_issue_work(self, info: Info, input: IssueNoteInput) -> IssuePayload:
+    @strawberry.mutation(description="The handler or assignee starts working on the issue.")
+    async def start_issue_work(
+        self, info: Info, input: Annotated[StartIssueWorkInput, _input("Which issue.")]
+    ) -> IssuePayload:
         return await _payload(info, mutations.start_work(info.context, input))
 
     @strawberry.mutation(description="A progress note, with optional photos.")
-    async def add_issue_update(self, info: Info, input: IssueEvidenceInput) -> IssuePayload:
+    async def add_issue_update(
+        self, info: Info, input: Annotated[AddIssueUpdateInput, _input("Which issue, what news.")]
+    ) -> IssuePayload:
         return await _payload(info, mutations.add_update(info.context, input))
 
     @strawberry.mutation(description="Mark resolved (办结): needs a note and at least one photo.")
-    async def resolve_issue(self, info: Info, input: IssueEvidenceInput) -> IssuePayload:
+    async def resolve_issue(
+        self, info: Info, input: Annotated[ResolveIssueInput, _input("Which issue, the evidence.")]
+    ) -> IssuePayload:
         return await _payload(info, mutations.resolve(info.context, input))
 
     @strawberry.mutation(description="Move the issue up one handling level (逐级上报).")
-    async def escalate_issue(self, info: Info, input: IssueNoteInput) -> IssuePayload:
+    async def escalate_issue(
+        self, info: Info, input: Annotated[EscalateIssueInput, _input("Which issue.")]
+    ) -> IssuePayload:
         return await _payload(info, mutations.escalate(info.context, input))
 
     @strawberry.mutation(description="Decline the issue, with the reason in `note`.")
-    async def reject_issue(self, info: Info, input: IssueNoteInput) -> IssuePayload:
+    async def reject_issue(
+        self, info: Info, input: Annotated[RejectIssueInput, _input("Which issue, and why.")]
+    ) -> IssuePayload:
         return await _payload(info, mutations.reject(info.context, input))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Close the issue as a duplicate of another one.")
     async def mark_issue_duplicate(
-        self, info: Info, input: MarkIssueDuplicateInput
+        self,
+        info: Info,
+        input: Annotated[MarkIssueDuplicateInput, _input("Which issue, duplicating which.")],
     ) -> IssuePayload:
         return await _payload(info, mutations.mark_duplicate(info.context, input))
 
     @strawberry.mutation(description="The reporter withdraws the issue.")
-    async def cancel_issue(self, info: Info, input: IssueNoteInput) -> IssuePayload:
+    async def cancel_issue(
+        self, info: Info, input: Annotated[CancelIssueInput, _input("Which issue.")]
+    ) -> IssuePayload:
         return await _payload(info, mutations.cancel(info.context, input))
 
     @strawberry.mutation(description="The reporter rates the result (评价) and closes it.")
-    async def rate_issue(self, info: Info, input: RateIssueInput) -> IssuePayload:
+    async def rate_issue(
+        self, info: Info, input: Annotated[RateIssueInput, _input("Which issue, the rating.")]
+    ) -> IssuePayload:
         return await _payload(info, mutations.rate(info.context, input))
 
     @strawberry.mutation(
         description="Reopen a resolved, closed or rejected issue (reason in `note`)."
     )
-    async def reopen_issue(self, info: Info, input: IssueNoteInput) -> IssuePayload:
+    async def reopen_issue(
+        self, info: Info, input: Annotated[ReopenIssueInput, _input("Which issue, and why.")]
+    ) -> IssuePayload:
         return await _payload(info, mutations.reopen(info.context, input))
 
 
 def _event_of(change: live.IssueChange) -> IssueEvent:
     """The root value a subscription's selection executes on, for each event."""
     return IssueEvent.from_model(change.event)
+
+
+RESUME = strawberry.argument(
+    description="The `cursor` of the last event seen: what came after it is replayed first, "
+    "in order. Null: from now on."
+)
 
 
 @strawberry.type
@@ -510,14 +743,22 @@ class IssueSubscriptions:
         "order, what was missed since that event."
     )
     async def issue_status_changed(
-        self, info: Info, region_id: strawberry.ID, after: str | None = None
+        self,
+        info: Info,
+        region_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The region watched, and below.")
+        ],
+        after: Annotated[str | None, RESUME] = None,
     ) -> AsyncIterator[IssueEvent]:
         stream = await live.status_changes(info.context, region_id, after)
         return replace(stream, root=_event_of)  # type: ignore[return-value]
 
     @strawberry.subscription(description="Every timeline event of one issue.")
     async def issue_updated(
-        self, info: Info, id: strawberry.ID, after: str | None = None
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description=ISSUE_ID)],
+        after: Annotated[str | None, RESUME] = None,
     ) -> AsyncIterator[IssueEvent]:
         stream = await live.issue_updates(info.context, id, after)
         return replace(stream, root=_event_of)  # type: ignore[return-value]

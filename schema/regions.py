@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -12,17 +13,27 @@ from core.ids import node_pk
 from core.loaders import present
 from models import regions as m
 from resolvers import regions as r
-from schema.common import Connection
+from schema.common import AFTER, FIRST, Connection, graphql_enum
 
 RegionLevel = m.RegionLevel  # the model's enum, registered as a GraphQL enum:
-strawberry.enum(RegionLevel, description="County > township > village > courtyard.")
+graphql_enum(
+    RegionLevel,
+    "The four levels of the administrative tree, and of issue handling: "
+    "county > township > village > courtyard.",
+    {
+        RegionLevel.COUNTY: "County (县): the top level, holding townships.",
+        RegionLevel.TOWNSHIP: "Township (乡/镇): holds villages.",
+        RegionLevel.VILLAGE: "Village or community (村/社区): holds courtyards.",
+        RegionLevel.COURTYARD: "Courtyard (院落), a group of households with a grid head.",
+    },
+)
 
 
 @strawberry.type(description="A node of the administrative tree (行政区划).")
 class Region(relay.Node):
     id: relay.NodeID[int]
-    name: str
-    level: RegionLevel
+    name: str = strawberry.field(description="Its name, e.g. 天星村.")
+    level: RegionLevel = strawberry.field(description="Where it sits in the tree.")
     code: str = strawberry.field(description="The official administrative code.")
     parent_id: strawberry.Private[int | None]
 
@@ -37,15 +48,18 @@ class Region(relay.Node):
         rows = await r.RegionByIdLoader(info).load_many([node_pk(i) for i in node_ids])
         return [cls.from_model(row) if row else None for row in rows]
 
-    @strawberry.field
+    @strawberry.field(description="The region it belongs to; null for a county.")
     async def parent(self, info: Info) -> Region | None:
         if self.parent_id is None:
             return None
         return Region.from_model(present(await r.RegionByIdLoader(info).load(self.parent_id)))
 
-    @strawberry.field
+    @strawberry.field(description="The regions one level down, by ID.")
     async def children(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
     ) -> Connection[Region]:
         page = await r.children(info.context, self.id, first, after)
         return Connection.of(page, Region.from_model)
@@ -54,7 +68,11 @@ class Region(relay.Node):
 @strawberry.type
 class RegionQueries:
     @strawberry.field(description="One region by ID; null when there is none.")
-    async def region(self, info: Info, id: strawberry.ID) -> Region | None:
+    async def region(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A region's ID.")],
+    ) -> Region | None:
         row = await r.region(info.context, id)
         return Region.from_model(row) if row else None
 
@@ -62,10 +80,17 @@ class RegionQueries:
     async def villages(
         self,
         info: Info,
-        under: strawberry.ID | None = None,
-        search: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        under: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only villages under this region (a county or township)."
+            ),
+        ] = None,
+        search: Annotated[
+            str | None, strawberry.argument(description="Words in the village's name.")
+        ] = None,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
     ) -> Connection[Region]:
         page = await r.villages(info.context, under, search, first, after)
         return Connection.of(page, Region.from_model)

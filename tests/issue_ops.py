@@ -22,14 +22,14 @@ def op(name: str, input_type: str) -> str:
     return f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {PAYLOAD} }} }}"
 
 
-ACCEPT = op("acceptIssue", "IssueNoteInput")
-START = op("startIssueWork", "IssueNoteInput")
-UPDATE = op("addIssueUpdate", "IssueEvidenceInput")
-RESOLVE = op("resolveIssue", "IssueEvidenceInput")
-ESCALATE = op("escalateIssue", "IssueNoteInput")
-REJECT = op("rejectIssue", "IssueNoteInput")
-CANCEL = op("cancelIssue", "IssueNoteInput")
-REOPEN = op("reopenIssue", "IssueNoteInput")
+ACCEPT = op("acceptIssue", "AcceptIssueInput")
+START = op("startIssueWork", "StartIssueWorkInput")
+UPDATE = op("addIssueUpdate", "AddIssueUpdateInput")
+RESOLVE = op("resolveIssue", "ResolveIssueInput")
+ESCALATE = op("escalateIssue", "EscalateIssueInput")
+REJECT = op("rejectIssue", "RejectIssueInput")
+CANCEL = op("cancelIssue", "CancelIssueInput")
+REOPEN = op("reopenIssue", "ReopenIssueInput")
 ASSIGN = op("assignIssue", "AssignIssueInput")
 DUPLICATE = op("markIssueDuplicate", "MarkIssueDuplicateInput")
 RATE = op("rateIssue", "RateIssueInput")
