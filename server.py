@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -21,8 +22,9 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
-from starlette.routing import Route
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 
 from core.bootstrap import migrate, prepare
@@ -44,6 +46,33 @@ from subscriptions.metrics import metrics_endpoint
 from subscriptions.protocol import LiveEndpoint
 
 log = logging.getLogger("grassroots")
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def graphiql_page() -> HTMLResponse:
+    """Strawberry's GraphiQL page with its assets served from /graphiql/ (static/graphiql:
+    pinned copies, refreshed by scripts/refresh_graphiql.py), so it works offline, under a
+    Content-Security-Policy that allows this origin only, and inline only what carries this
+    response's nonce: the page's own blocks, and the <style> elements GraphiQL's scripts add
+    when a dialog opens (react-remove-scroll-bar; the first script hands them the nonce)."""
+    nonce = secrets.token_urlsafe(18)
+    shim = (
+        f'<script nonce="{nonce}">(() => {{ const make = Document.prototype.createElement; '
+        "Document.prototype.createElement = function (...args) { const element = "
+        "make.apply(this, args); if (element instanceof HTMLStyleElement) "
+        f'element.setAttribute("nonce", "{nonce}"); return element; }}; }})();</script>'
+    )
+    page = (STATIC / "graphiql.html").read_text()
+    page = page.replace("<script>", f'<script nonce="{nonce}">')
+    page = page.replace("<style>", f'<style nonce="{nonce}">')
+    page = page.replace("<head>", f"<head>\n    {shim}", 1)
+    csp = (
+        f"default-src 'none'; script-src 'self' 'nonce-{nonce}'; "
+        f"style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; font-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+    headers = {"Content-Security-Policy": csp, "Cache-Control": "no-store"}
+    return HTMLResponse(page, headers=headers)
 
 
 class GraphQLApp(GraphQL):
@@ -61,6 +90,9 @@ class GraphQLApp(GraphQL):
 
     def encode_json(self, data: object) -> str:
         return json.dumps(data, ensure_ascii=False)  # Chinese as itself, not \\u escapes
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql_page()
 
     async def get_context(self, request, response) -> Context:  # type: ignore[override]
         token = bearer_token(request.headers.get("authorization"))
@@ -190,6 +222,7 @@ def create_app(settings: Settings | None = None) -> App:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/media/{key}", media_endpoint(settings.secret_key, storage)),
+            Mount("/graphiql", StaticFiles(directory=STATIC / "graphiql"), name="graphiql"),
         ],
         middleware=middleware,
         lifespan=lifespan,
