@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ class Settings:
     media_dir: Path = DEFAULT_DATA_DIR / "media"
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     allowed_origins: tuple[str, ...] = ()
+    public_base_url: str | None = None  # e.g. https://api.example.gov.cn; else per request
     production: bool = False
     token_ttl_hours: float = 24 * 30
     max_upload_bytes: int = 10 * 1024 * 1024
@@ -83,6 +85,7 @@ class Settings:
             media_dir=Path(env.get("MEDIA_DIR") or data_dir / "media"),
             secret_key=secret,
             allowed_origins=_list(env.get("ALLOWED_ORIGINS")),
+            public_base_url=_base_url(env.get("PUBLIC_BASE_URL")),
             production=production,
             token_ttl_hours=float(env.get("TOKEN_TTL_HOURS") or 24 * 30),
             max_upload_bytes=int(env.get("MAX_UPLOAD_BYTES") or 10 * 1024 * 1024),
@@ -109,6 +112,14 @@ class Settings:
             orphan_sweep_interval_seconds=float(env.get("ORPHAN_SWEEP_INTERVAL") or 3600),
             orphan_grace_seconds=float(env.get("ORPHAN_GRACE") or 3600),
         )
+
+
+def _base_url(value: str | None) -> str | None:
+    """PUBLIC_BASE_URL: where clients reach this API (`https://host[:port][/path]`)."""
+    url = (value or "").strip().rstrip("/")
+    if url and not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", url):
+        raise RuntimeError(f"PUBLIC_BASE_URL must be http(s)://host[/path], not {value!r}")
+    return url or None
 
 
 def _normalise_db_url(url: str) -> str:

@@ -165,11 +165,17 @@ class Photo:
 
     @strawberry.field(
         description="Where to load the image (an `<img src>` works: the link is signed, no "
-        "header needed). It expires within the hour: query again for a fresh one."
+        "header needed). It expires within the hour: query again for a fresh one. Absolute: "
+        "on the server's PUBLIC_BASE_URL, else on the scheme and host the request came to "
+        "(in subscription events without PUBLIC_BASE_URL, a path on the API's origin)."
     )
     def url(self, info: Info) -> str:
-        settings = info.context.settings
-        return signed_url(settings.secret_key, self.key, settings.photo_url_ttl_seconds)
+        context = info.context
+        settings = context.settings
+        path = signed_url(settings.secret_key, self.key, settings.photo_url_ttl_seconds)
+        request = context.request
+        base = settings.public_base_url or (str(request.base_url) if request else "")
+        return base.rstrip("/") + path
 
 
 @strawberry.type(description="The time window a home-service visit is booked for.")

@@ -1,10 +1,15 @@
 """The schema as clients see it through introspection: everything described, custom scalars
-pointing at their specifications (so codegen can map them), one input type per mutation."""
+pointing at their specifications (so codegen can map them), one input type per mutation; and
+photo URLs that work from another origin."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from urllib.parse import urlsplit
 
+import httpx
+import pytest
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
@@ -18,7 +23,10 @@ from graphql import (
     specified_scalar_types,
 )
 
-from tests.conftest import COUNTY, Api
+from core.config import Settings
+from server import create_app
+from tests.conftest import COUNTY, RESIDENT, Api, ServerThread
+from tests.issue_ops import ok, report
 
 
 def introspect(api: Api) -> GraphQLSchema:
@@ -105,3 +113,57 @@ def test_each_mutation_has_an_input_type_of_its_own(api: Api):
         assert type_name not in seen, f"{name} shares {type_name} with {seen.get(type_name)}"
         seen[type_name] = name
     assert "IssueNoteInput" not in schema.type_map and "IssueEvidenceInput" not in schema.type_map
+
+
+# --- Photo.url: absolute, for clients on another origin --------------------------------
+
+PHOTO_URLS = "query($id: ID!) { issue(id: $id) { photos { url } } }"
+
+
+def photo_url(api: Api, issue_id: str, headers: dict | None = None) -> str:
+    response = api.http.post(
+        "/graphql",
+        json={"query": PHOTO_URLS, "variables": {"id": issue_id}},
+        headers={"authorization": f"Bearer {api.token(RESIDENT)}", **(headers or {})},
+    )
+    return response.json()["data"]["issue"]["photos"][0]["url"]
+
+
+@pytest.fixture(scope="module")
+def issue_with_photo(api: Api) -> str:
+    return ok(report(api, RESIDENT, api.region_of(RESIDENT), photos=1))["issue"]["id"]
+
+
+def test_photo_urls_are_absolute_on_the_host_the_request_came_to(api: Api, issue_with_photo):
+    url = photo_url(api, issue_with_photo)
+    assert url.startswith(f"{api.server.url}/media/"), url
+    image = httpx.get(url)  # as an <img> on another origin would: no header, no cookie
+    assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+    # Behind a reverse proxy uvicorn trusts (loopback by default; FORWARDED_ALLOW_IPS): the
+    # scheme it forwards and the Host the client asked for.
+    proxied = photo_url(
+        api, issue_with_photo, {"x-forwarded-proto": "https", "host": "api.example.gov.cn"}
+    )
+    assert proxied.startswith("https://api.example.gov.cn/media/"), proxied
+    assert urlsplit(proxied)[2:] == urlsplit(url)[2:]  # the same signed path and query
+
+
+def test_photo_urls_use_public_base_url_when_set(api: Api, issue_with_photo):
+    settings = replace(api.settings, demo_data=False, public_base_url="https://gov.example/api")
+    with ServerThread(create_app(settings)) as server:
+        other = api.on(server.url)
+        for headers in (None, {"x-forwarded-proto": "http", "host": "internal:8000"}):
+            url = photo_url(other, issue_with_photo, headers)
+            assert url.startswith("https://gov.example/api/media/"), url
+
+
+def test_public_base_url_setting():
+    def base(value: str) -> str | None:
+        return Settings.from_env({"PUBLIC_BASE_URL": value, "SECRET_KEY": "x"}).public_base_url
+
+    assert base("https://api.example.gov.cn/") == "https://api.example.gov.cn"
+    assert base("http://10.0.0.5:8080/grassroots") == "http://10.0.0.5:8080/grassroots"
+    assert base("") is None
+    for bad in ("api.example.gov.cn", "ftp://x", "https://x/?q=1"):
+        with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+            base(bad)
