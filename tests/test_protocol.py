@@ -543,7 +543,9 @@ def test_limits_apply_over_the_socket_to_queries_and_subscriptions(api: Api):
         strict.http.close()
 
 
-ACCEPT_ONE = "mutation($input: IssueNoteInput!) { acceptIssue(input: $input) { errors { code } } }"
+ACCEPT_ONE = (
+    "mutation($input: AcceptIssueInput!) { acceptIssue(input: $input) { errors { code } } }"
+)
 # (query, variables, phone), each expected to fail with a coded error
 CODED = {
     "UNAUTHENTICATED query": ("{ issues { totalCount } }", None, None),
