@@ -36,6 +36,7 @@ class LeanSocket(asyncio.Protocol):
         self.keep_payloads = keep_payloads
         self.counting = False
         self.texts = 0
+        self.errors = 0  # `error` messages, and `next` messages carrying GraphQL errors
         self.closed_code: int | None = None
 
     def connection_made(self, transport) -> None:
@@ -71,6 +72,8 @@ class LeanSocket(asyncio.Protocol):
             payload, buffer = buffer[start : start + n], buffer[start + n :]
             if opcode == 0x1:
                 self.texts += 1
+                if b'"type":"error"' in payload or b'"errors":' in payload:
+                    self.errors += 1
                 if self.counting:
                     self.arrivals.append(now)
                 if self.keep_payloads:
