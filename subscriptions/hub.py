@@ -111,8 +111,8 @@ class Rendered(NamedTuple):
     asked: frozenset[int]  # accounts the render asked "is the viewer this one?" about
     complete: bool  # no errors: may be kept for replays
 
-    def fits(self, viewer: Viewer) -> bool:
-        return self.payload is not None and viewer.id not in self.asked
+    def fits(self, group: Group) -> bool:
+        return self.payload is not None and group.viewer_id not in self.asked
 
 
 class Fanout:
@@ -136,16 +136,16 @@ class Fanout:
 
     def shared(self, group: Group) -> asyncio.Future[Rendered]:
         """The render for the group's audience, started by the first group that asks."""
-        future = self.renders.get(group.key.audience)
+        future = self.renders.get(group.audience)
         if future is None:
             audience = Audience(group.viewer.grants, group.viewer.signed_in)
             future = asyncio.ensure_future(group.execute(self, audience))
-            self.renders[group.key.audience] = future
+            self.renders[group.audience] = future
         return future
 
     async def payload(self, group: Group) -> str:
         rendered = await self.shared(group)
-        if rendered.fits(group.viewer):
+        if rendered.fits(group):
             return rendered.payload  # type: ignore[return-value]
         return (await group.execute(self, group.viewer)).payload  # type: ignore[return-value]
 
@@ -174,6 +174,8 @@ class Group:
         self.spec = spec
         self.root = root
         self.viewer = viewer
+        self.viewer_id = viewer.id  # read once: fan-out compares it for every event
+        self.audience = key.audience  # built and hashed once, not per event
         self.executor = executor
         self.make_context = make_context
         self.members: set[Member] = set()
@@ -406,14 +408,14 @@ class Hub:
         fanout = self._remember(Fanout(self.db, entry, topic, subject))
         # One render per audience, all at once; then every group whose viewer the render
         # did not ask about gets it without a task of its own.
-        audiences = {g.key.audience: fanout.shared(g) for g in targets}
+        audiences = {g.audience: fanout.shared(g) for g in targets}
         await asyncio.wait(audiences.values())
         alone: list[Group] = []
         for group in targets:
-            shared = audiences[group.key.audience]
+            shared = audiences[group.audience]
             if shared.exception() is not None:
                 log.error("rendering event %s failed", entry.id, exc_info=shared.exception())
-            elif shared.result().fits(group.viewer):
+            elif shared.result().fits(group):
                 group.deliver(entry.id, shared.result().payload)  # type: ignore[arg-type]
             else:
                 alone.append(group)
