@@ -287,6 +287,10 @@ def main(argv: list[str] | None = None) -> None:
         # Compression would keep zlib state per connection and compress the same bytes once
         # per subscriber: memory and CPU that county dashboards cannot afford.
         ws_per_message_deflate=False,
+        # Keepalive: a peer that stops answering is closed with 1011 (fatal to graphql-ws)
+        # 60-80 s on; a client that stops reading gets 4413 first (LIVE_OUTBOX_SECONDS).
+        ws_ping_interval=20,
+        ws_ping_timeout=60,
         log_level="info",
     )
 

@@ -53,6 +53,13 @@ class Settings:
     live_outbox_bytes: int = 4 * 1024 * 1024
     connection_init_timeout_seconds: float = 10.0
     max_subscriptions_per_connection: int = 100
+    # The websocket edge (subscriptions/protocol.py), counted per worker process.
+    live_outbox_seconds: float = 10.0  # oldest unsent message's age before 4413
+    max_sockets_per_account: int = 50
+    max_sockets_per_source: int = 200  # client address (IPv6 by /64)
+    max_anonymous_sockets_per_source: int = 20
+    max_subscriptions_per_account: int = 500  # over all the account's sockets
+    max_documents_per_account: int = 20  # distinct subscription documents, once printed
     session_check_seconds: float = 30.0
     max_photo_pixels: int = 50_000_000
     max_concurrent_decodes: int = 2
@@ -106,6 +113,12 @@ class Settings:
             live_outbox_bytes=int(env.get("LIVE_OUTBOX_BYTES") or 4 * 1024 * 1024),
             connection_init_timeout_seconds=float(env.get("CONNECTION_INIT_TIMEOUT") or 10),
             max_subscriptions_per_connection=int(env.get("MAX_SUBSCRIPTIONS") or 100),
+            live_outbox_seconds=float(env.get("LIVE_OUTBOX_SECONDS") or 10),
+            max_sockets_per_account=int(env.get("MAX_SOCKETS_PER_ACCOUNT") or 50),
+            max_sockets_per_source=int(env.get("MAX_SOCKETS_PER_SOURCE") or 200),
+            max_anonymous_sockets_per_source=int(env.get("MAX_ANONYMOUS_SOCKETS_PER_SOURCE") or 20),
+            max_subscriptions_per_account=int(env.get("MAX_SUBSCRIPTIONS_PER_ACCOUNT") or 500),
+            max_documents_per_account=int(env.get("MAX_DOCUMENTS_PER_ACCOUNT") or 20),
             session_check_seconds=float(env.get("SESSION_CHECK_SECONDS") or 30),
             max_photo_pixels=int(env.get("MAX_PHOTO_PIXELS") or 50_000_000),
             max_concurrent_decodes=int(env.get("MAX_CONCURRENT_DECODES") or 2),

@@ -7,6 +7,11 @@ run through the schema as over HTTP. Every operation meets the validation rules 
 policy of HTTP. Each connection has a bounded outbox, so a client that stops reading is cut
 off (close code 4413) instead of growing memory or slowing anyone else; it may reconnect and
 resume with `after`.
+
+Sockets, subscriptions and distinct documents are capped per account and per source (client
+address), counted by the `Gate` of this process: with several workers each holds its own
+counts, so the caps hold per worker. Documents are grouped on their printed form, so
+whitespace and comment variants share one group and count as one document.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ import contextlib
 import inspect
 import json
 import logging
-from collections import deque
+import time
+import weakref
+from collections import Counter, deque
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -32,18 +38,18 @@ from graphql import (
     OperationType,
     VariableNode,
     get_operation_ast,
-    parse,
-    specified_rules,
-    validate,
+    print_ast,
 )
 from graphql.execution import Executor, create_source_event_stream
 
 from core.config import Settings
-from core.errors import BadRequest, language, translate
+from core.errors import BadRequest, language, register_messages, translate
+from core.http import origin_allowed
 from core.identity import ANONYMOUS, Viewer, bearer_token
 from core.pagination import decode_cursor
+from core.throttle import source_key
 from models.base import utcnow
-from schema import limit_rules
+from schema import document_cache
 from schema.extensions import log_unexpected, present
 from subscriptions.hub import GroupKey, Hub, ReplayTooLong, UnknownCursor
 from subscriptions.metrics import CONNECTIONS, SLOW_CLIENTS
@@ -60,6 +66,22 @@ CLOSE_DUPLICATE_ID = 4409
 CLOSE_SLOW_CONSUMER = 4413
 CLOSE_TOO_MANY_INITS = 4429
 CLOSE_INTERNAL = 4500
+# Too many sockets for this account or source: "Try Again Later", which the graphql-ws
+# client retries with its backoff (4429 it takes as fatal; it means a second init).
+CLOSE_TRY_AGAIN_LATER = 1013
+
+register_messages(
+    {
+        "too_many_account_subscriptions": (
+            "每个账号最多同时 {max} 个订阅（所有连接合计）。",
+            "At most {max} subscriptions at once per account, over all its connections.",
+        ),
+        "too_many_documents": (
+            "每个账号最多同时使用 {max} 种不同的订阅文档。",
+            "At most {max} different subscription documents at once per account.",
+        ),
+    }
+)
 
 
 # --- what clients send -------------------------------------------------------------------
@@ -241,6 +263,76 @@ def steppable(send: Callable) -> bool:
     )
 
 
+# --- caps per account and per source -----------------------------------------------------
+
+
+class Gate:
+    """What this process's sockets hold, per account and per source (client address), and
+    the caps on it (see the limits table in README.md). Counted in memory, per worker."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.sockets_by_source: Counter[str] = Counter()
+        self.anonymous_by_source: Counter[str] = Counter()
+        self.sockets_by_account: Counter[int] = Counter()
+        self.subscriptions_by_account: Counter[int] = Counter()
+        # account -> printed document -> its subscriptions (live or starting)
+        self.documents_by_account: dict[int, Counter[str]] = {}
+
+    def _drop(self, counter: Counter, key: Any) -> None:
+        counter[key] -= 1
+        if counter[key] <= 0:
+            del counter[key]
+
+    def open_socket(self, source: str) -> bool:
+        if self.sockets_by_source[source] >= self.settings.max_sockets_per_source:
+            return False
+        self.sockets_by_source[source] += 1
+        return True
+
+    def close_socket(self, source: str) -> None:
+        self._drop(self.sockets_by_source, source)
+
+    def sign_in(self, account: int) -> bool:
+        if self.sockets_by_account[account] >= self.settings.max_sockets_per_account:
+            return False
+        self.sockets_by_account[account] += 1
+        return True
+
+    def sign_out(self, account: int) -> None:
+        self._drop(self.sockets_by_account, account)
+
+    def stay_anonymous(self, source: str) -> bool:
+        if self.anonymous_by_source[source] >= self.settings.max_anonymous_sockets_per_source:
+            return False
+        self.anonymous_by_source[source] += 1
+        return True
+
+    def leave_anonymous(self, source: str) -> None:
+        self._drop(self.anonymous_by_source, source)
+
+    def subscribe(self, account: int, document: str) -> str | None:
+        """Count a subscription, or the key of the message saying which cap it meets."""
+        if self.subscriptions_by_account[account] >= self.settings.max_subscriptions_per_account:
+            return "too_many_account_subscriptions"
+        documents = self.documents_by_account.setdefault(account, Counter())
+        if document not in documents and len(documents) >= self.settings.max_documents_per_account:
+            if not documents:
+                del self.documents_by_account[account]
+            return "too_many_documents"
+        documents[document] += 1
+        self.subscriptions_by_account[account] += 1
+        return None
+
+    def unsubscribe(self, account: int, document: str) -> None:
+        self._drop(self.subscriptions_by_account, account)
+        documents = self.documents_by_account.get(account)
+        if documents is not None:
+            self._drop(documents, document)
+            if not documents:
+                del self.documents_by_account[account]
+
+
 # --- the endpoint ------------------------------------------------------------------------
 
 
@@ -255,19 +347,19 @@ class LiveEndpoint:
         self.dialects = [TRANSPORT_WS] + ([LEGACY_WS] if settings.legacy_graphql_ws else [])
         spoken = " or ".join(d.name for d in self.dialects)
         self.not_spoken = f"Subprotocol not acceptable: use {spoken}"
-        # The rules of HTTP bar NoSubscriptionsOverHttp, and the same token limit.
-        rules = [*specified_rules, *limit_rules(settings)]
-        max_tokens = settings.max_query_tokens
+        # The rules and limits of HTTP (MAX_QUERY_BYTES, tokens, cost...) bar
+        # NoSubscriptionsOverHttp, in a cache of bounded memory of its own.
+        self.prepare = document_cache(settings, schema, []).prepare
+        # A cached document's printed form: the group key, whatever whitespace or comments
+        # the text had. Kept while the document is (the cache drops it, this entry goes).
+        self.printed: weakref.WeakKeyDictionary[DocumentNode, str] = weakref.WeakKeyDictionary()
+        self.gate = Gate(settings)
 
-        @lru_cache(maxsize=512)
-        def prepare(query: str) -> DocumentNode | list[GraphQLError]:
-            try:
-                document = parse(query, max_tokens=max_tokens)
-            except GraphQLError as error:
-                return [error]
-            return validate(schema._schema, document, rules) or document
-
-        self.prepare = prepare
+    def normalised(self, document: DocumentNode) -> str:
+        printed = self.printed.get(document)
+        if printed is None:
+            printed = self.printed[document] = print_ast(document)
+        return printed
 
     async def __call__(self, scope, receive, send) -> None:
         if (await receive())["type"] != "websocket.connect":
@@ -275,11 +367,12 @@ class LiveEndpoint:
         headers = {
             name: value.decode("latin-1")
             for name, value in scope.get("headers", [])
-            if name in (b"origin", b"authorization", b"accept-language")
+            if name in (b"origin", b"host", b"authorization", b"accept-language")
         }
-        origin = headers.get(b"origin")
-        allowed = self.settings.allowed_origins
-        if origin and allowed and origin not in allowed:
+        # The rule CORS applies to HTTP: no Origin, the page's own, `*`, or a listed one.
+        if not origin_allowed(
+            headers.get(b"origin"), headers.get(b"host"), self.settings.allowed_origins
+        ):
             await send({"type": "websocket.close", "code": 1008})  # handshake refused: 403
             return
         offered = scope.get("subprotocols") or []
@@ -295,10 +388,21 @@ class LiveEndpoint:
             )
             return
         await send({"type": "websocket.accept", "subprotocol": dialect.name})
-        connection = Connection(self, receive, send, dialect)
-        connection.header_auth = headers.get(b"authorization")
-        connection.header_lang = headers.get(b"accept-language")
-        await connection.run()
+        client = scope.get("client")
+        source = source_key(client[0] if client else None)
+        if not self.gate.open_socket(source):
+            # Accepted first, as for 4406, so the client sees the code and the reason.
+            reason = "Too many sockets from this address: try again later"
+            await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER, "reason": reason})
+            return
+        try:
+            connection = Connection(self, receive, send, dialect)
+            connection.source = source
+            connection.header_auth = headers.get(b"authorization")
+            connection.header_lang = headers.get(b"accept-language")
+            await connection.run()
+        finally:
+            self.gate.close_socket(source)
 
 
 class Connection:
@@ -309,24 +413,31 @@ class Connection:
         "_closing",
         "_reader",
         "_writer_task",
+        "account",
         "acked",
+        "anonymous",
         "asgi_send",
         "blocked",
         "closed",
+        "counted",
         "dialect",
         "direct",
         "disconnected",
         "endpoint",
         "expiry",
+        "head_since",
         "header_auth",
         "header_lang",
         "hub",
+        "idle_timer",
         "init_timer",
         "lang",
         "outbox",
         "outbox_bytes",
         "receive",
         "settings",
+        "source",
+        "stall_timer",
         "subscriptions",
         "viewer",
     )
@@ -347,8 +458,16 @@ class Connection:
         self.closed = False
         self.disconnected = False
         self.subscriptions: dict[str, Any] = {}  # id -> (group key, Member) or a Task
-        self.outbox: deque[tuple[str, int]] = deque()  # (text, size in bytes)
+        self.outbox: deque[tuple[str, int, float]] = deque()  # (text, bytes, when queued)
         self.outbox_bytes = 0
+        # When the message being handed to the server now was queued (None: none is).
+        self.head_since: float | None = None
+        self.stall_timer: asyncio.TimerHandle | None = None
+        self.source = "unknown"  # the client address, as `core.throttle.source_key` counts it
+        self.account: int | None = None  # counted in the gate's sockets of this account
+        self.anonymous = False  # counted in the gate's anonymous sockets of this source
+        self.counted: dict[str, str] = {}  # subscription id -> its printed document, counted
+        self.idle_timer: asyncio.TimerHandle | None = None
         self._writer_task: asyncio.Task | None = None  # only while something waits
         self._reader: asyncio.Task | None = None
         self.init_timer: asyncio.TimerHandle | None = None
@@ -376,9 +495,32 @@ class Connection:
             )
             self.close_soon(CLOSE_SLOW_CONSUMER, "Too many messages waiting: resume with after")
             return
-        self.outbox.append((text, size))
+        self.outbox.append((text, size, time.monotonic()))
         self.outbox_bytes += size
         self._wake_writer()
+
+    def _oldest_wait(self) -> float | None:
+        """When the oldest message not yet taken by the server was queued."""
+        if self.head_since is not None:
+            return self.head_since
+        return self.outbox[0][2] if self.outbox else None
+
+    def _check_stall(self) -> None:
+        """Cut off (4413) a client whose oldest message has waited LIVE_OUTBOX_SECONDS: it
+        stopped reading, and uvicorn's keepalive would soon close it with 1011, which the
+        graphql-ws client takes as fatal."""
+        self.stall_timer = None
+        oldest = self._oldest_wait()
+        if self.closed or oldest is None:
+            return
+        limit = self.settings.live_outbox_seconds
+        waited = time.monotonic() - oldest
+        if waited >= limit:
+            SLOW_CLIENTS.inc()
+            log.info("closing a connection that stopped reading (waited %.1f s)", waited)
+            self.close_soon(CLOSE_SLOW_CONSUMER, "Messages waited too long: resume with after")
+            return
+        self.stall_timer = asyncio.get_running_loop().call_later(limit - waited, self._check_stall)
 
     def _send_now(self, text: str) -> None:
         """Hand one message to uvicorn's `send` without a task switch (see `steppable`).
@@ -397,6 +539,8 @@ class Connection:
             self._lost()
             return
         self.blocked = (call, waiting_for)
+        if self.head_since is None:  # sent straight out, not from the outbox: waits from now
+            self.head_since = time.monotonic()
         self._wake_writer()
 
     async def _finish_blocked(self, call: Coroutine[Any, Any, None], waiting_for: Any) -> None:
@@ -445,9 +589,10 @@ class Connection:
             while True:
                 if self.blocked is not None:
                     await self._finish_blocked(*self.blocked)
+                self.head_since = None
                 if not self.outbox or self.disconnected:
                     return
-                text, size = self.outbox.popleft()
+                text, size, self.head_since = self.outbox.popleft()
                 self.outbox_bytes -= size
                 if self.direct:
                     self._send_now(text)
@@ -455,11 +600,16 @@ class Connection:
                     await self._send_awaited(text)
         finally:
             self._writer_task = None
+            self.head_since = None
 
     def _wake_writer(self) -> None:
         """A writer task exists only while messages wait: most sockets never need one."""
         if self._writer_task is None:
             self._writer_task = asyncio.create_task(self._drain())
+        if self.stall_timer is None and self.settings.live_outbox_seconds > 0:
+            self.stall_timer = asyncio.get_running_loop().call_later(
+                self.settings.live_outbox_seconds, self._check_stall
+            )
 
     def send_json(self, message: dict) -> None:
         self.send(json.dumps(message, ensure_ascii=False, separators=(",", ":")))
@@ -526,8 +676,14 @@ class Connection:
                 self._closing = asyncio.create_task(self._close(1000, ""))
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.shield(self._closing)
-            if self.expiry:
-                self.expiry.cancel()
+            for timer in (self.expiry, self.stall_timer, self.idle_timer):
+                if timer is not None:
+                    timer.cancel()
+            gate = self.endpoint.gate
+            if self.account is not None:
+                gate.sign_out(self.account)
+            if self.anonymous:
+                gate.leave_anonymous(self.source)
             self.hub.outboxes.discard(self)
             CONNECTIONS.dec()
 
@@ -604,6 +760,24 @@ class Connection:
         if viewer is None:
             self.close_soon(CLOSE_FORBIDDEN, "Forbidden: unknown, expired or revoked token")
             return
+        if self.closed:
+            return
+        gate = self.endpoint.gate
+        if viewer.id is not None:
+            if not gate.sign_in(viewer.id):
+                reason = "Too many sockets for this account: try again later"
+                self.close_soon(CLOSE_TRY_AGAIN_LATER, reason)
+                return
+            self.account = viewer.id
+        else:
+            # Anonymous: queries and mutations only (every subscription needs a sign-in),
+            # so few sockets per source, each closed once idle.
+            if not gate.stay_anonymous(self.source):
+                reason = "Too many anonymous sockets from this address: sign in or try later"
+                self.close_soon(CLOSE_TRY_AGAIN_LATER, reason)
+                return
+            self.anonymous = True
+            self._arm_idle()
         self.viewer = viewer
         if viewer.token_expires_at is not None:
             delay = (viewer.token_expires_at - utcnow()).total_seconds()
@@ -613,7 +787,23 @@ class Connection:
         self.acked = True
         self.send_json({"type": "connection_ack"})
 
+    def _arm_idle(self) -> None:
+        """An anonymous socket with nothing running is closed (1000) after
+        CONNECTION_INIT_TIMEOUT: lazy clients reconnect when they need to."""
+        if self.idle_timer is None and not self.closed:
+            self.idle_timer = asyncio.get_running_loop().call_later(
+                self.settings.connection_init_timeout_seconds, self._idle
+            )
+
+    def _idle(self) -> None:
+        self.idle_timer = None
+        if not self.subscriptions:
+            self.close_soon(1000, "Idle anonymous connection")
+
     def _subscribe(self, message: Subscribe) -> None:
+        if self.idle_timer is not None:
+            self.idle_timer.cancel()
+            self.idle_timer = None
         if message.id in self.subscriptions:
             self.close_soon(CLOSE_DUPLICATE_ID, f"Subscriber for {message.id} already exists")
             return
@@ -651,6 +841,9 @@ class Connection:
             # rather than joining a live group.
             if self.subscriptions.get(message.id) is asyncio.current_task():
                 del self.subscriptions[message.id]
+                self._uncount(message.id)
+                if self.anonymous and not self.subscriptions:
+                    self._arm_idle()
 
     async def _start_operation(self, message: Subscribe) -> None:
         sub_id, variables, operation_name = message.id, message.variables, message.operation_name
@@ -668,8 +861,20 @@ class Connection:
             await self._execute(message)
             return
         known, after_variable, after = resume_argument(operation, variables)
+        document = self.endpoint.normalised(prepared)
+        if self.viewer.id is not None:  # (anonymous subscriptions end with UNAUTHENTICATED)
+            refused = self.endpoint.gate.subscribe(self.viewer.id, document)
+            if refused is not None:
+                limit = {
+                    "too_many_account_subscriptions": self.settings.max_subscriptions_per_account,
+                    "too_many_documents": self.settings.max_documents_per_account,
+                }[refused]
+                words = translate(refused, self.lang, max=limit)
+                self._error(sub_id, [{"message": words, "extensions": {"code": "RATE_LIMITED"}}])
+                return
+            self.counted[sub_id] = document
         key = GroupKey(
-            document=message.query,
+            document=document,
             operation=operation_name,
             variables=json.dumps(
                 {k: v for k, v in variables.items() if k != after_variable},
@@ -769,10 +974,17 @@ class Connection:
 
     def _forget(self, sub_id: str) -> None:
         entry = self.subscriptions.pop(sub_id, None)
+        if entry is not None:
+            self._uncount(sub_id)
         if isinstance(entry, tuple):  # (group key, member): joined
             self.hub.leave(*entry)
         elif isinstance(entry, asyncio.Task):
             entry.cancel()
+
+    def _uncount(self, sub_id: str) -> None:
+        document = self.counted.pop(sub_id, None)
+        if document is not None and self.viewer.id is not None:
+            self.endpoint.gate.unsubscribe(self.viewer.id, document)
 
     def _forget_all(self) -> None:
         for sub_id in list(self.subscriptions):
