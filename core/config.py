@@ -39,6 +39,15 @@ class Settings:
     max_query_depth: int = 12
     max_query_tokens: int = 3000
     max_aliases: int = 20
+    # The HTTP edge (core/http.py, schema/limits.py): see the limits table in README.md.
+    max_query_cost: int = 1000  # fields, once fragments are expanded
+    max_query_bytes: int = 64 * 1024  # query text, over HTTP and the websocket
+    max_body_bytes: int = 1024 * 1024  # a JSON or GET request; multipart: see below
+    query_cache_entries: int = 512  # parsed and validated documents kept
+    query_cache_bytes: int = 32 * 1024 * 1024  # their estimated memory
+    apq_cache_size: int = 500  # automatic persisted queries kept, per worker
+    max_search_length: int = 100  # characters of a `search` argument
+    metrics_token: str | None = field(default=None, repr=False)  # else /metrics: loopback only
     reports_per_hour: int = 20
     login_failures_per_hour: int = 10  # per phone and source (client address)
     login_source_failures_per_hour: int = 100  # per source, whatever the phone
@@ -65,6 +74,11 @@ class Settings:
     max_concurrent_decodes: int = 2
     orphan_sweep_interval_seconds: float = 3600.0
     orphan_grace_seconds: float = 3600.0
+
+    @property
+    def max_multipart_bytes(self) -> int:
+        """A multipart upload: every photo at its largest, and a JSON body's worth beside."""
+        return self.max_photos * self.max_upload_bytes + self.max_body_bytes
 
     @property
     def is_sqlite(self) -> bool:
@@ -100,6 +114,14 @@ class Settings:
             max_query_depth=int(env.get("MAX_QUERY_DEPTH") or 12),
             max_query_tokens=int(env.get("MAX_QUERY_TOKENS") or 3000),
             max_aliases=int(env.get("MAX_ALIASES") or 20),
+            max_query_cost=int(env.get("MAX_QUERY_COST") or 1000),
+            max_query_bytes=int(env.get("MAX_QUERY_BYTES") or 64 * 1024),
+            max_body_bytes=int(env.get("MAX_BODY_BYTES") or 1024 * 1024),
+            query_cache_entries=int(env.get("QUERY_CACHE_ENTRIES") or 512),
+            query_cache_bytes=int(env.get("QUERY_CACHE_BYTES") or 32 * 1024 * 1024),
+            apq_cache_size=int(env.get("APQ_CACHE_SIZE") or 500),
+            max_search_length=int(env.get("MAX_SEARCH_LENGTH") or 100),
+            metrics_token=env.get("METRICS_TOKEN") or None,
             reports_per_hour=int(env.get("REPORTS_PER_HOUR") or 20),
             login_failures_per_hour=int(env.get("LOGIN_FAILURES_PER_HOUR") or 10),
             login_source_failures_per_hour=int(env.get("LOGIN_SOURCE_FAILURES_PER_HOUR") or 100),

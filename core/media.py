@@ -13,6 +13,7 @@ import time
 from starlette.requests import Request
 from starlette.responses import Response
 
+from core.http import RequestError
 from core.images import EXTENSIONS
 from core.storage import Storage
 
@@ -29,24 +30,34 @@ def signed_url(secret: str, key: str, ttl_seconds: int, now: float | None = None
     return f"/media/{key}?expires={expires}&signature={_signature(secret, key, expires)}"
 
 
+def _refused(status: int, code: str, key: str) -> Response:
+    """In GraphQL's error shape, like every other refusal of the API (English: an <img>
+    sends no Accept-Language worth following)."""
+    return RequestError(status, code, key).response("en")
+
+
 def media_endpoint(secret: str, storage: Storage):
     async def serve(request: Request) -> Response:
         key = request.path_params["key"]
-        try:
-            expires = int(request.query_params.get("expires", ""))
-        except ValueError:
-            return Response("bad link", status_code=403)
+        raw_expires = request.query_params.get("expires", "")
         signature = request.query_params.get("signature", "")
-        if expires < time.time() or not hmac.compare_digest(
-            signature, _signature(secret, key, expires)
+        # A signature is 64 hex digits: anything else (non-ASCII included, which
+        # hmac.compare_digest refuses with a TypeError) is simply not valid.
+        if not (raw_expires.isascii() and raw_expires.isdigit() and len(raw_expires) <= 12):
+            return _refused(403, "FORBIDDEN", "media_link_invalid")
+        expires = int(raw_expires)
+        if (
+            expires < time.time()
+            or not signature.isascii()
+            or not hmac.compare_digest(signature, _signature(secret, key, expires))
         ):
-            return Response("link expired or not valid", status_code=403)
+            return _refused(403, "FORBIDDEN", "media_link_invalid")
         try:
             data = await storage.load(key)
         except ValueError:
             data = None
         if data is None:
-            return Response("not found", status_code=404)
+            return _refused(404, "NOT_FOUND", "media_not_found")
         content_type = CONTENT_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream")
         return Response(
             data,

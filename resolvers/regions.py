@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.context import Context
-from core.errors import not_found
+from core.errors import BadRequest, not_found
 from core.ids import parse_id
 from core.loaders import Loader, by_key, group_by_key
 from core.pagination import Page, paginate, slice_page
@@ -45,6 +45,9 @@ async def children(ctx: Context, parent_id: int, first: int | None, after: str |
 async def villages(
     ctx: Context, under: str | None, search: str | None, first: int | None, after: str | None
 ) -> Page:
+    if search is not None and len(search) > ctx.settings.max_search_length:
+        # Bounded (MAX_SEARCH_LENGTH): a long pattern costs the database, and SQLite refuses it.
+        raise BadRequest("too_long", field="search", max=ctx.settings.max_search_length)
     stmt = select(Region).where(Region.level == RegionLevel.VILLAGE)
     if under is not None:
         root = await require_region(ctx, under, "under")

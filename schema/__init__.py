@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError, OperationDefinitionNode, OperationType
-from strawberry import relay
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
+from graphql import (
+    ASTValidationRule,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    specified_rules,
 )
-from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+from strawberry import relay
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from core.config import Settings
+from core.errors import Unauthenticated
 from schema.accounts import AccountMutations, AccountQueries
 from schema.common import SCALAR_OVERRIDES, root_type
-from schema.extensions import ErrorPolicy, log_unexpected
+from schema.extensions import CachedDocuments, ErrorPolicy, log_unexpected
 from schema.issues import IssueMutations, IssueQueries, IssueSubscriptions
+from schema.limits import DocumentCache, query_limits
 from schema.regions import RegionQueries
 
 QUERIES = (AccountQueries, RegionQueries, IssueQueries)
@@ -34,15 +36,12 @@ class Schema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> Schema:
     settings = settings or Settings(database_url="sqlite://")
 
-    # The same rule classes for every request, or the validation cache never hits.
-    rules = [*limit_rules(settings), NoSubscriptionsOverHttp]
-
     # Made per schema: strawberry's relay.node() field cannot be shared by two schemas.
     @strawberry.type
     class NodeQueries:
         node: relay.Node | None = relay.node(description="Any object by its global ID.")
 
-    return Schema(
+    schema = Schema(
         query=root_type("Query", "What can be read.", (NodeQueries, *QUERIES)),
         mutation=root_type("Mutation", "What can be changed.", MUTATIONS),
         subscription=root_type(
@@ -50,13 +49,35 @@ def build_schema(settings: Settings | None = None) -> Schema:
         ),
         scalar_overrides=SCALAR_OVERRIDES,
         extensions=[
-            lambda: AddValidationRules(rules),
-            lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-            lambda: ParserCache(maxsize=512),
-            lambda: ValidationCache(maxsize=512),
+            lambda: CachedDocuments(documents),
             lambda: ErrorPolicy(mask=settings.production),
         ],
     )
+    # Parsed and validated once per query text, in a cache of bounded memory (schema.limits);
+    # the websocket protocol keeps its own (`document_cache`), without NoSubscriptionsOverHttp.
+    documents = document_cache(settings, schema, [NoSubscriptionsOverHttp])
+    say_when_the_session_ended(schema)
+    return schema
+
+
+def say_when_the_session_ended(schema: Schema) -> None:
+    """`viewer` is null when anonymous; asked with a token that is unknown, expired or
+    revoked it is null with an UNAUTHENTICATED error worded `token_invalid`, so a client can
+    tell "session expired: sign in again" from "signed out". Every other field already says
+    so through `Context.require_viewer`; `viewer` alone answered a bad token with a silent
+    null. (Wrapped here, at the schema's edge, rather than in each domain.)"""
+    query_type = schema._schema.query_type
+    assert query_type is not None
+    field = query_type.fields["viewer"]
+    resolve = field.resolve
+    assert resolve is not None
+
+    def viewer(root, info, **kwargs):
+        if getattr(info.context, "bad_token", False):
+            raise Unauthenticated("token_invalid")
+        return resolve(root, info, **kwargs)
+
+    field.resolve = viewer
 
 
 class NoSubscriptionsOverHttp(ASTValidationRule):
@@ -74,11 +95,32 @@ class NoSubscriptionsOverHttp(ASTValidationRule):
 
 
 def limit_rules(settings: Settings) -> list[type[ASTValidationRule]]:
-    """Depth and alias limits, shared by HTTP (as an extension) and the websocket protocol."""
-    return [
-        max_depth_rule(settings.max_query_depth, None, None),
-        max_aliases_rule(settings.max_aliases),
+    """Depth, alias and cost limits, counted after fragment expansion (schema.limits), shared
+    by HTTP and the websocket protocol."""
+    return [query_limits(settings.max_query_depth, settings.max_aliases, settings.max_query_cost)]
+
+
+def document_cache(
+    settings: Settings, schema: strawberry.Schema, extra_rules: list[type[ASTValidationRule]]
+) -> DocumentCache:
+    """Parse and validation results for `schema`, bounded (MAX_QUERY_BYTES, MAX_QUERY_TOKENS,
+    QUERY_CACHE_ENTRIES, QUERY_CACHE_BYTES): graphql's rules, strawberry's, our limits, and
+    `extra_rules`. `.prepare(query)` gives the document or the errors that stop it."""
+    rules = [
+        *specified_rules,
+        MaybeNullValidationRule,
+        OneOfInputValidationRule,
+        *limit_rules(settings),
+        *extra_rules,
     ]
+    return DocumentCache(
+        schema._schema,
+        rules,
+        max_tokens=settings.max_query_tokens,
+        max_query_bytes=settings.max_query_bytes,
+        entries=settings.query_cache_entries,
+        max_bytes=settings.query_cache_bytes,
+    )
 
 
 def sdl() -> str:

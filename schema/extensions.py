@@ -1,14 +1,18 @@
-"""Schema extensions of our own: how errors reach clients."""
+"""Schema extensions of our own: documents from a bounded cache, and how errors reach
+clients."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 from graphql.error import GraphQLError
-from strawberry.extensions import MaskErrors
+from sqlalchemy.exc import SQLAlchemyError
+from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.relay.types import GlobalIDValueError
 
 from core.errors import CodedError, UserFailure, translate
+from schema.limits import DocumentCache, Prepared
 
 log = logging.getLogger("grassroots.errors")
 
@@ -21,8 +25,18 @@ def is_expected(error: GraphQLError) -> bool:
     )
 
 
+# Errors whose text is about our insides, whatever the mode: SQL statements and driver
+# messages, codecs, the interpreter's stack. Development shows other bugs' text; never these.
+INTERNAL = (SQLAlchemyError, UnicodeError, RecursionError, MemoryError, OSError)
+
+
+def is_internal(error: GraphQLError) -> bool:
+    return isinstance(error.original_error, INTERNAL)
+
+
 def present(error: GraphQLError, lang: str, mask: bool) -> GraphQLError:
-    """The error as a client sees it: coded errors worded in `lang`, bugs masked if asked."""
+    """The error as a client sees it: coded errors worded in `lang`, bugs masked if asked,
+    and errors that would show SQL, codec or interpreter text masked always."""
     original = error.original_error
     if isinstance(original, GlobalIDValueError):  # `node(id:)` with an ID of no known type
         return _coded(error, "VALIDATION", "bad_id", "id", {}, lang)
@@ -31,7 +45,7 @@ def present(error: GraphQLError, lang: str, mask: bool) -> GraphQLError:
     if isinstance(original, UserFailure):
         p = original.problems[0]
         return _coded(error, p.code.value, p.key, p.field, p.params, lang)
-    if mask and not is_expected(error):
+    if (mask or is_internal(error)) and not is_expected(error):
         return GraphQLError(
             "Unexpected error.",
             nodes=error.nodes,
@@ -53,6 +67,35 @@ def _coded(error, code, key, field, params, lang) -> GraphQLError:
         path=error.path,
         extensions=extensions,
     )
+
+
+class CachedDocuments(SchemaExtension):
+    """Parsing and validation through the schema's `DocumentCache` (schema.limits): each query
+    text is parsed and validated once, a text over MAX_QUERY_BYTES never, and the cache holds
+    a bounded amount of memory whatever clients send."""
+
+    def __init__(self, cache: DocumentCache) -> None:
+        super().__init__()
+        self.cache = cache
+        self.prepared: Prepared | None = None
+
+    def on_parse(self) -> Iterator[None]:
+        query = self.execution_context.query
+        if query:  # without one, strawberry says so itself
+            prepared = self.cache.get(query)
+            if prepared.document is None:
+                assert prepared.errors
+                # Cached: raised without the traceback of its last raise, or each raise would
+                # add to it.
+                raise prepared.errors[0].with_traceback(None)
+            self.prepared = prepared
+            self.execution_context.graphql_document = prepared.document
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        if self.prepared is not None:
+            self.execution_context.pre_execution_errors = list(self.cache.validated(self.prepared))
+        yield
 
 
 class ErrorPolicy(MaskErrors):

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import and_, not_, select
 
 from core.context import Context
+from core.errors import BadRequest
 from core.identity import Viewer
 from core.ids import parse_id
 from core.pagination import Page, paginate
@@ -35,6 +36,9 @@ def overdue_condition(now=None):
 async def issues(ctx: Context, flt: Any, first: int | None, after: str | None) -> Page:
     """`flt` is an IssueFilter (any object with its attributes), or None."""
     viewer = ctx.require_viewer()
+    if flt is not None and flt.search and len(flt.search) > ctx.settings.max_search_length:
+        # Bounded (MAX_SEARCH_LENGTH): a long pattern costs the database, and SQLite refuses it.
+        raise BadRequest("too_long", field="filter.search", max=ctx.settings.max_search_length)
     stmt = select(Issue).where(policy.visible_issues(viewer))
     if flt is not None:
         if flt.region_id is not None:
