@@ -408,6 +408,11 @@ async def measure_server(args: argparse.Namespace, tmp: Path) -> dict:
         "REPORTS_PER_HOUR": "1000000",
         "BROADCAST_URL": "memory://",
         "LIVE_OUTBOX_MESSAGES": "1000",
+        # The load client opens every socket from one address (and, with --accounts 1, as
+        # one account): a deployment's caps would rightly refuse it, so they are lifted here.
+        "MAX_SOCKETS_PER_SOURCE": str(n + 100),
+        "MAX_SOCKETS_PER_ACCOUNT": str(n + 100),
+        "MAX_SUBSCRIPTIONS_PER_ACCOUNT": str(n + 100),
     }
     from core.ids import to_global_id  # the server's own id encoding
 
