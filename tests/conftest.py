@@ -18,7 +18,9 @@ import json
 import os
 import re
 import secrets
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -58,6 +60,23 @@ def unavailable(what: str, why: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"REQUIRE_SERVICES=1 but {message}", pytrace=False)
     pytest.skip(message)
+
+
+def node_project(folder: Path, package: str, why: str) -> Path:
+    """The `node` executable, with the npm project in `folder` installed once (`npm ci`,
+    from its lock file); unavailable (a skip, or a failure in CI) without Node.js."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        unavailable("Node.js", f"node and npm are needed for {why}")
+    if not (folder / "node_modules" / package).exists():
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"],
+            cwd=folder,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return Path(node)
 
 
 # --- a PostgreSQL database per test run ---------------------------------------------------

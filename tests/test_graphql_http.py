@@ -9,13 +9,12 @@ use, as tests/reference/ is for the websocket client).
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Api, unavailable
+from tests.conftest import Api, node_project
 
 HERE = Path(__file__).resolve().parent / "graphql_http"
 RESPONSE = "application/graphql-response+json"
@@ -23,18 +22,7 @@ RESPONSE = "application/graphql-response+json"
 
 @pytest.fixture(scope="session")
 def node() -> Path:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        unavailable("Node.js", "node and npm are needed for the graphql-http audit")
-    if not (HERE / "node_modules" / "graphql-http").exists():
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=HERE,
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-    return Path(node)
+    return node_project(HERE, "graphql-http", "the graphql-http audit")
 
 
 def test_the_graphql_http_audit_passes_without_warnings(api: Api, node: Path):

@@ -5,14 +5,13 @@ it gets exactly what it missed."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import COUNTY, RESIDENT, VILLAGE, Api, unavailable
+from tests.conftest import COUNTY, RESIDENT, VILLAGE, Api, node_project
 from tests.issue_ops import ACCEPT, START, act, ok, report
 from tests.live_client import STATUS_CHANGED
 
@@ -21,18 +20,7 @@ HERE = Path(__file__).resolve().parent / "reference"
 
 @pytest.fixture(scope="session")
 def node_client() -> Path:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        unavailable("Node.js", "node and npm are needed for the reference graphql-ws client")
-    if not (HERE / "node_modules" / "graphql-ws").exists():
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=HERE,
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-    return Path(node)
+    return node_project(HERE, "graphql-ws", "the reference graphql-ws client")
 
 
 class ReferenceClient:
