@@ -41,6 +41,7 @@ class Settings:
     max_aliases: int = 20
     # The HTTP edge (core/http.py, schema/limits.py): see the limits table in README.md.
     max_query_cost: int = 1000  # fields, once fragments are expanded
+    max_query_overlap: int = 200_000  # same-named field pairs to compare (schema/limits.py)
     max_query_bytes: int = 64 * 1024  # query text, over HTTP and the websocket
     max_body_bytes: int = 1024 * 1024  # a JSON or GET request; multipart: see below
     query_cache_entries: int = 512  # parsed and validated documents kept
@@ -115,6 +116,7 @@ class Settings:
             max_query_tokens=int(env.get("MAX_QUERY_TOKENS") or 3000),
             max_aliases=int(env.get("MAX_ALIASES") or 20),
             max_query_cost=int(env.get("MAX_QUERY_COST") or 1000),
+            max_query_overlap=int(env.get("MAX_QUERY_OVERLAP") or 200_000),
             max_query_bytes=int(env.get("MAX_QUERY_BYTES") or 64 * 1024),
             max_body_bytes=int(env.get("MAX_BODY_BYTES") or 1024 * 1024),
             query_cache_entries=int(env.get("QUERY_CACHE_ENTRIES") or 512),

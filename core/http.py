@@ -235,22 +235,40 @@ class Params:
     extensions: dict[str, Any] | None
 
 
-def decode_json(raw: bytes | str, part: str = "body") -> Any:
+class BadJson(ValueError):
+    """Text that is not JSON this API can use; `str()` says why, in English. `key` is the
+    message key of the HTTP refusal."""
+
+    def __init__(self, key: str, why: str) -> None:
+        super().__init__(why)
+        self.key = key
+
+
+def load_json(raw: bytes | str) -> Any:
+    """JSON as every edge of the API reads it (HTTP bodies and parameters, websocket
+    messages): not JSON, not UTF-8, an integer past Python's 4,300 digits, nesting past the
+    parser's stack, or a lone surrogate anywhere (valid JSON, but no text: it cannot be
+    stored, compared or sent back) is a `BadJson`, never an unexpected error."""
     try:
         value = json.loads(raw)
     except RecursionError:
-        raise bad_request("http_too_deep", **_what(part)) from None
-    except ValueError:  # not JSON, not UTF-8, or an integer past Python's 4,300 digits
-        raise bad_request("http_bad_json", **_what(part)) from None
+        raise BadJson("http_too_deep", "nested too deeply") from None
+    except ValueError:  # not JSON, not UTF-8, or an integer past Python's digit limit
+        raise BadJson("http_bad_json", "not JSON") from None
     try:
-        # Lone surrogates ("\ud800") are valid JSON but no text: they cannot be stored,
-        # compared or sent back. Any of them anywhere refuses the request.
         json.dumps(value, ensure_ascii=False).encode()
     except UnicodeEncodeError:
-        raise bad_request("http_bad_unicode", **_what(part)) from None
+        raise BadJson("http_bad_unicode", "invalid Unicode (a lone surrogate)") from None
     except RecursionError:
-        raise bad_request("http_too_deep", **_what(part)) from None
+        raise BadJson("http_too_deep", "nested too deeply") from None
     return value
+
+
+def decode_json(raw: bytes | str, part: str = "body") -> Any:
+    try:
+        return load_json(raw)
+    except BadJson as bad:
+        raise bad_request(bad.key, **_what(part)) from None
 
 
 def params_of(data: object) -> Params:

@@ -97,7 +97,14 @@ class NoSubscriptionsOverHttp(ASTValidationRule):
 def limit_rules(settings: Settings) -> list[type[ASTValidationRule]]:
     """Depth, alias and cost limits, counted after fragment expansion (schema.limits), shared
     by HTTP and the websocket protocol."""
-    return [query_limits(settings.max_query_depth, settings.max_aliases, settings.max_query_cost)]
+    return [
+        query_limits(
+            settings.max_query_depth,
+            settings.max_aliases,
+            settings.max_query_cost,
+            settings.max_query_overlap,
+        )
+    ]
 
 
 def document_cache(
@@ -106,16 +113,11 @@ def document_cache(
     """Parse and validation results for `schema`, bounded (MAX_QUERY_BYTES, MAX_QUERY_TOKENS,
     QUERY_CACHE_ENTRIES, QUERY_CACHE_BYTES): graphql's rules, strawberry's, our limits, and
     `extra_rules`. `.prepare(query)` gives the document or the errors that stop it."""
-    rules = [
-        *specified_rules,
-        MaybeNullValidationRule,
-        OneOfInputValidationRule,
-        *limit_rules(settings),
-        *extra_rules,
-    ]
+    rules = [*specified_rules, MaybeNullValidationRule, OneOfInputValidationRule, *extra_rules]
     return DocumentCache(
         schema._schema,
         rules,
+        first=limit_rules(settings),
         max_tokens=settings.max_query_tokens,
         max_query_bytes=settings.max_query_bytes,
         entries=settings.query_cache_entries,

@@ -25,7 +25,14 @@ from starlette.requests import Request
 import resolvers.regions
 import schema.limits
 from core.config import Settings
-from core.http import PersistedQueries, metrics_allowed, normalize_origin, origin_allowed
+from core.http import (
+    BadJson,
+    PersistedQueries,
+    load_json,
+    metrics_allowed,
+    normalize_origin,
+    origin_allowed,
+)
 from schema.limits import DocumentCache, Measurer
 from server import create_app
 from tests.conftest import RESIDENT, Api, ServerThread, jpeg
@@ -141,6 +148,39 @@ def test_depth_and_aliases_are_counted_through_fragments(api: Api):
     (error,) = api.gql(deep)["errors"]
     assert error["extensions"]["limit"] == "depth", error
     assert "15 levels deep" in error["message"] and "depth" in error["message"]
+
+
+def test_repeating_a_field_under_one_name_is_bounded(api: Api, monkeypatch):
+    """Forty copies of one field with a selection: graphql's OverlappingFieldsCanBeMergedRule
+    compares each with each, all the way down (a 12 KB query took it a second). The limit
+    (`overlap`) is checked first, and graphql's own rules then do not run at all."""
+    copies = "villages { edges { node { " + "children { totalCount } " * 10 + "} } } "
+    ran: list[str] = []
+    real = schema.limits.DocumentCache.validated
+
+    def validated(self, prepared):
+        ran.append(prepared.query[:20])
+        return real(self, prepared)
+
+    monkeypatch.setattr(schema.limits.DocumentCache, "validated", validated)
+    body = api.gql("{ " + copies * 40 + "}")
+    (error,) = body["errors"]
+    assert error["extensions"] == {"code": "QUERY_TOO_COMPLEX", "limit": "overlap", "max": 200000}
+    assert ran  # validated through the cache, which ran the limits alone
+    # A few copies are fine (they merge into one field).
+    assert api.ok("{ " + copies * 3 + "}")["villages"]["edges"]
+
+
+def test_limits_are_checked_before_graphqls_rules():
+    from schema import build_schema, document_cache
+
+    settings = Settings(database_url="sqlite://")
+    cache = document_cache(settings, build_schema(settings), [])
+    # Refused by the limits: graphql's rules (here: an unknown field) are not even run.
+    (error,) = cache.prepare(fan_out(20) + " query Other { nothing }")
+    assert error.extensions["limit"] == "cost"
+    (error,) = cache.prepare("query Other { nothing }")
+    assert "Cannot query field 'nothing'" in error.message
 
 
 def test_an_undefined_fragment_is_graphqls_own_error_in_production(production: Api):
@@ -306,6 +346,22 @@ def test_bad_photo_links_get_a_403(api: Api, production: Api, mode: str):
         "signature=abc",
     ):
         refused(client.http.get(f"/media/x.jpg?{query}"), 403, "FORBIDDEN")
+
+
+def test_json_is_read_the_same_way_at_every_edge():
+    """`load_json` (HTTP bodies and parameters; for websocket messages too) refuses what
+    would otherwise fail later: with a reason, never an unexpected error."""
+    for raw, why in (
+        (b"\xff{}", "not JSON"),
+        (b"[" * 5000 + b"]" * 5000, "nested too deeply"),
+        (b"1" * 5000, "not JSON"),
+        (b'{"a": "\\ud800"}', "invalid Unicode (a lone surrogate)"),
+        (b'{"\\udfff": 1}', "invalid Unicode (a lone surrogate)"),
+    ):
+        with pytest.raises(BadJson) as refused:
+            load_json(raw)
+        assert str(refused.value) == why, raw[:20]
+    assert load_json('{"a": "\\ud83d\\ude00"}') == {"a": "\U0001f600"}  # a pair is fine
 
 
 # --- 4. no internal text reaches clients ----------------------------------------------------
@@ -545,6 +601,7 @@ LIMITS = {
     "max_body_bytes": "MAX_BODY_BYTES",
     "max_query_bytes": "MAX_QUERY_BYTES",
     "max_query_cost": "MAX_QUERY_COST",
+    "max_query_overlap": "MAX_QUERY_OVERLAP",
     "max_query_depth": "MAX_QUERY_DEPTH",
     "max_aliases": "MAX_ALIASES",
     "max_query_tokens": "MAX_QUERY_TOKENS",
