@@ -44,7 +44,7 @@ from graphql.execution import Executor, create_source_event_stream
 
 from core.config import Settings
 from core.errors import BadRequest, language, register_messages, translate
-from core.http import origin_allowed
+from core.http import BadJson, load_json, origin_allowed
 from core.identity import ANONYMOUS, Viewer, bearer_token
 from core.pagination import decode_cursor
 from core.throttle import source_key
@@ -217,9 +217,9 @@ LEGACY_WS = Dialect(
 def parse_message(text: str, dialect: Dialect) -> ClientMessage:
     """The one place client messages are checked: their JSON, type and shape."""
     try:
-        raw = json.loads(text)
-    except ValueError:
-        raise BadMessage("Invalid message received: not JSON") from None
+        raw = load_json(text)  # as every edge reads JSON: depth, digits, lone surrogates
+    except BadJson as bad:
+        raise BadMessage(f"Invalid message received: {bad}") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
         raise BadMessage("Invalid message received: not an object with a string type")
     parser = dialect.parsers.get(raw["type"])

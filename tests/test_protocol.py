@@ -109,6 +109,15 @@ BAD_MESSAGES = {
         {**SUBSCRIBE, "payload": {"query": "{ __typename }", "operationName": 1}},
     ),
     "complete without id": (True, {"type": "complete"}),
+    # JSON that parses badly or not at all into text: nesting past the parser's stack, an
+    # integer past Python's digit limit, a lone surrogate (it could not be sent back).
+    "nested 5,000 deep": (True, '{"type": "ping", "payload": ' + "[" * 5000 + "]" * 5000 + "}"),
+    "a 5,000-digit integer": (True, '{"type": "ping", "payload": {"n": ' + "9" * 5000 + "}}"),
+    "a lone surrogate in a variable": (
+        True,
+        '{"id": "s", "type": "subscribe", "payload": {"query": "{ __typename }", '
+        '"variables": {"x": "\\ud800"}}}',
+    ),
 }
 
 
