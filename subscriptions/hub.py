@@ -152,7 +152,13 @@ class Fanout:
     def keep_complete(self) -> None:
         """Drop renders with errors: a replay executes those afresh."""
         for key, future in list(self.renders.items()):
-            if not future.done() or future.exception() or not future.result().complete:
+            kept = (
+                future.done()
+                and not future.cancelled()
+                and future.exception() is None
+                and future.result().complete
+            )
+            if not kept:
                 del self.renders[key]
 
 
@@ -413,6 +419,8 @@ class Hub:
         alone: list[Group] = []
         for group in targets:
             shared = audiences[group.audience]
+            if shared.cancelled():
+                continue
             if shared.exception() is not None:
                 log.error("rendering event %s failed", entry.id, exc_info=shared.exception())
             elif shared.result().fits(group):
