@@ -137,6 +137,16 @@ class StalledClient:
     ahead on its behalf; its receive buffer is kept small."""
 
     def __init__(self, port: int, token: str, query: str, variables: dict) -> None:
+        self._open(port)
+        for message in (
+            {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}},
+            {"id": "s", "type": "subscribe", "payload": {"query": query, "variables": variables}},
+        ):
+            self.protocol.send_text(json.dumps(message).encode())
+        self._flush()
+
+    def _open(self, port: int) -> None:
+        """Connect and complete the websocket handshake, with a small receive buffer."""
         from websockets.client import ClientProtocol
         from websockets.uri import parse_uri
 
@@ -148,17 +158,10 @@ class StalledClient:
             subprotocols=["graphql-transport-ws"],
             max_size=None,
         )
-        request = self.protocol.connect()
-        self.protocol.send_request(request)
+        self.protocol.send_request(self.protocol.connect())
         self._flush()
         while self.protocol.handshake_exc is None and not self._accepted():
             self.protocol.receive_data(self.sock.recv(65536))
-        for message in (
-            {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}},
-            {"id": "s", "type": "subscribe", "payload": {"query": query, "variables": variables}},
-        ):
-            self.protocol.send_text(json.dumps(message).encode())
-        self._flush()
 
     def _accepted(self) -> bool:
         from websockets.protocol import State

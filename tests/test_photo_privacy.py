@@ -8,8 +8,8 @@ import io
 import pytest
 from PIL import ExifTags, Image, ImageCms, PngImagePlugin
 
-from tests.conftest import GRID, RESIDENT, Api
-from tests.issue_ops import REPORT
+from tests.conftest import Api
+from tests.test_photos import report_with
 
 # Each is written into the file somewhere a phone or an editor would put it.
 ARTIST, MAKE, MODEL = "ArtistZhangSan", "VillagePhoneMaker", "VP-Model-X9"
@@ -135,20 +135,7 @@ FILES = {"jpeg": jpeg_file, "png": png_file, "webp": webp_file}
 def upload(api: Api, data: bytes, *, anonymous: bool) -> tuple[dict, bytes]:
     """Report an issue with the photo; returns the photo as the API describes it, and the
     bytes its signed URL serves."""
-    variables = {
-        "input": {
-            "regionId": api.region_of(GRID),
-            "category": "DISPUTE",
-            "title": "邻里纠纷",
-            "description": "需要调解。",
-            "anonymous": anonymous,
-            "photos": [None],
-        }
-    }
-    body = api.gql(REPORT, variables, as_=RESIDENT, files={"input.photos.0": data})
-    payload = body["data"]["reportIssue"]
-    assert payload["errors"] == [], payload
-    photo = payload["issue"]["photos"][0]
+    photo = report_with(api, data, anonymous)["photos"][0]
     response = api.http.get(photo["url"])
     assert response.status_code == 200
     return photo, response.content

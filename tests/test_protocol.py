@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 import subprocess
 import threading
 import time
@@ -363,21 +362,7 @@ class Flood(StalledClient):
     the close code (see StalledClient)."""
 
     def __init__(self, port: int, messages: list[dict]) -> None:
-        from websockets.client import ClientProtocol
-        from websockets.uri import parse_uri
-
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        self.sock.connect(("127.0.0.1", port))
-        self.protocol = ClientProtocol(
-            parse_uri(f"ws://127.0.0.1:{port}/graphql"),
-            subprotocols=["graphql-transport-ws"],
-            max_size=None,
-        )
-        self.protocol.send_request(self.protocol.connect())
-        self._flush()
-        while self.protocol.handshake_exc is None and not self._accepted():
-            self.protocol.receive_data(self.sock.recv(65536))
+        self._open(port)
         for message in messages:
             self.protocol.send_text(json.dumps(message).encode())
         data = b"".join(self.protocol.data_to_send())
