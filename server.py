@@ -372,6 +372,17 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
+def uvicorn_keepalive(settings: Settings) -> tuple[float, float]:
+    """uvicorn's own keepalive (frame pings; a peer that answers none is closed with 1011,
+    fatal to graphql-ws). The live endpoint stops it on every graphql-transport-ws socket
+    and keeps the socket alive itself (WS_PING_INTERVAL, WS_PONG_TIMEOUT: 4413, retried);
+    it stays for legacy graphql-ws sockets, whose protocol has no pong, and wherever the
+    endpoint cannot reach it, with a timeout that outlasts ours (and LIVE_OUTBOX_SECONDS),
+    so ours fires first wherever both run. (interval, timeout) in seconds."""
+    ours = max(settings.ws_ping_interval_seconds, 0) + settings.ws_pong_timeout_seconds
+    return 20.0, max(60.0, 2 * ours)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -404,6 +415,7 @@ def main(argv: list[str] | None = None) -> None:
 
         asyncio.run(once())
     log.info("GraphiQL on http://%s:%s/graphql", args.host, args.port)
+    ping_interval, ping_timeout = uvicorn_keepalive(settings)
     uvicorn.run(
         "server:app",
         host=args.host,
@@ -414,10 +426,8 @@ def main(argv: list[str] | None = None) -> None:
         # Compression would keep zlib state per connection and compress the same bytes once
         # per subscriber: memory and CPU that county dashboards cannot afford.
         ws_per_message_deflate=False,
-        # Keepalive: a peer that stops answering is closed with 1011 (fatal to graphql-ws)
-        # 60-80 s on; a client that stops reading gets 4413 first (LIVE_OUTBOX_SECONDS).
-        ws_ping_interval=20,
-        ws_ping_timeout=60,
+        ws_ping_interval=ping_interval,
+        ws_ping_timeout=ping_timeout,
         log_config=log_config(),
         log_level="info",
     )

@@ -65,6 +65,10 @@ class Settings:
     max_subscriptions_per_connection: int = 100
     # The websocket edge (subscriptions/protocol.py), counted per worker process.
     live_outbox_seconds: float = 10.0  # oldest unsent message's age before 4413
+    # graphql-transport-ws keepalive: a `ping` every interval; no message back within the
+    # timeout closes the socket with 4413 (0: off, and uvicorn's own keepalive stays).
+    ws_ping_interval_seconds: float = 20.0
+    ws_pong_timeout_seconds: float = 20.0
     max_sockets_per_account: int = 50
     max_sockets_per_source: int = 200  # client address (IPv6 by /64)
     max_anonymous_sockets_per_source: int = 20
@@ -138,6 +142,8 @@ class Settings:
             connection_init_timeout_seconds=float(env.get("CONNECTION_INIT_TIMEOUT") or 10),
             max_subscriptions_per_connection=int(env.get("MAX_SUBSCRIPTIONS") or 100),
             live_outbox_seconds=float(env.get("LIVE_OUTBOX_SECONDS") or 10),
+            ws_ping_interval_seconds=float(env.get("WS_PING_INTERVAL") or 20),
+            ws_pong_timeout_seconds=float(env.get("WS_PONG_TIMEOUT") or 20),
             max_sockets_per_account=int(env.get("MAX_SOCKETS_PER_ACCOUNT") or 50),
             max_sockets_per_source=int(env.get("MAX_SOCKETS_PER_SOURCE") or 200),
             max_anonymous_sockets_per_source=int(env.get("MAX_ANONYMOUS_SOCKETS_PER_SOURCE") or 20),

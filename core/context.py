@@ -32,7 +32,8 @@ class Context:
     # The request carried a token that is unknown, expired or revoked.
     bad_token: bool = False
     # The client's address (behind a reverse proxy: from X-Forwarded-For, when uvicorn trusts
-    # the proxy through FORWARDED_ALLOW_IPS); None when unknown (the websocket transport).
+    # the proxy through FORWARDED_ALLOW_IPS), over HTTP and for operations sent over a
+    # websocket; None for subscription renders, which a group shares among sockets.
     source: str | None = None
     loaders: dict[type, Any] = field(default_factory=dict)
 

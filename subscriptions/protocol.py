@@ -6,7 +6,10 @@ process's hub (grouped, executed once per event); queries and mutations sent ove
 run through the schema as over HTTP. Every operation meets the validation rules and error
 policy of HTTP. Each connection has a bounded outbox, so a client that stops reading is cut
 off (close code 4413) instead of growing memory or slowing anyone else; it may reconnect and
-resume with `after`.
+resume with `after`. The connection keeps itself alive: a `ping` every WS_PING_INTERVAL, and a
+client that sends nothing back within WS_PONG_TIMEOUT is closed with 4413 too, which the
+graphql-ws client retries (uvicorn's own keepalive, which it takes over, would close with
+1011, which graphql-ws takes as fatal).
 
 Sockets, subscriptions and distinct documents are capped per account and per source (client
 address), counted by the `Gate` of this process: with several workers each holds its own
@@ -64,11 +67,15 @@ CLOSE_SUBPROTOCOL = 4406
 CLOSE_INIT_TIMEOUT = 4408
 CLOSE_DUPLICATE_ID = 4409
 CLOSE_SLOW_CONSUMER = 4413
+# No answer to our `ping`: the client stopped reading, or is gone. The same code as a client
+# that stopped reading (its backlog is dropped the same way); graphql-ws retries it.
+CLOSE_PING_TIMEOUT = CLOSE_SLOW_CONSUMER
 CLOSE_TOO_MANY_INITS = 4429
 CLOSE_INTERNAL = 4500
 # Too many sockets for this account or source: "Try Again Later", which the graphql-ws
 # client retries with its backoff (4429 it takes as fatal; it means a second init).
 CLOSE_TRY_AGAIN_LATER = 1013
+PING = json.dumps({"type": "ping"}, separators=(",", ":"))
 
 register_messages(
     {
@@ -263,6 +270,28 @@ def steppable(send: Callable) -> bool:
     )
 
 
+def take_over_keepalive(send: Callable) -> bool:
+    """Stop uvicorn's own keepalive on this connection, so ours (protocol `ping`s, 4413) is
+    the one that closes a silent client: uvicorn's closes it with 1011, which graphql-ws
+    takes as fatal, and run by hand (`uvicorn server:app`) it pings every 20 s with a 20 s
+    timeout, sooner than ours. Only for uvicorn's own protocols (`steppable`); behind
+    anything else its keepalive stays, and server.py gives it a longer timeout than ours.
+    Called right after `websocket.accept`, which is when uvicorn starts it."""
+    if not steppable(send):
+        return False
+    protocol = send.__self__  # type: ignore[attr-defined]
+    stop = getattr(protocol, "stop_keepalive", None)  # websockets-sansio, wsproto
+    if callable(stop):
+        stop()
+        return True
+    # websockets (legacy): its keepalive task starts once the handshake completes, later.
+    protocol.ping_interval = None  # then it returns at once
+    task = getattr(protocol, "keepalive_ping_task", None)
+    if isinstance(task, asyncio.Task):
+        task.cancel()
+    return True
+
+
 # --- caps per account and per source -----------------------------------------------------
 
 
@@ -354,6 +383,8 @@ class LiveEndpoint:
         # the text had. Kept while the document is (the cache drops it, this entry goes).
         self.printed: weakref.WeakKeyDictionary[DocumentNode, str] = weakref.WeakKeyDictionary()
         self.gate = Gate(settings)
+        # graphql-transport-ws sockets keep themselves alive (the legacy dialect has no pong).
+        self.pings = settings.ws_ping_interval_seconds > 0
 
     def normalised(self, document: DocumentNode) -> str:
         printed = self.printed.get(document)
@@ -388,6 +419,8 @@ class LiveEndpoint:
             )
             return
         await send({"type": "websocket.accept", "subprotocol": dialect.name})
+        if self.pings and dialect is TRANSPORT_WS:
+            take_over_keepalive(send)
         client = scope.get("client")
         source = source_key(client[0] if client else None)
         if not self.gate.open_socket(source):
@@ -398,6 +431,7 @@ class LiveEndpoint:
         try:
             connection = Connection(self, receive, send, dialect)
             connection.source = source
+            connection.address = client[0] if client else None
             connection.header_auth = headers.get(b"authorization")
             connection.header_lang = headers.get(b"accept-language")
             await connection.run()
@@ -415,7 +449,9 @@ class Connection:
         "_writer_task",
         "account",
         "acked",
+        "address",
         "anonymous",
+        "answered",
         "asgi_send",
         "blocked",
         "closed",
@@ -431,6 +467,7 @@ class Connection:
         "hub",
         "idle_timer",
         "init_timer",
+        "keepalive",
         "lang",
         "outbox",
         "outbox_bytes",
@@ -464,6 +501,9 @@ class Connection:
         self.head_since: float | None = None
         self.stall_timer: asyncio.TimerHandle | None = None
         self.source = "unknown"  # the client address, as `core.throttle.source_key` counts it
+        self.address: str | None = None  # the client address itself (Context.source)
+        self.keepalive: asyncio.TimerHandle | None = None  # the next ping, or pong deadline
+        self.answered = True  # the client sent something since our last ping
         self.account: int | None = None  # counted in the gate's sockets of this account
         self.anonymous = False  # counted in the gate's anonymous sockets of this source
         self.counted: dict[str, str] = {}  # subscription id -> its printed document, counted
@@ -655,12 +695,50 @@ class Connection:
         if not self.disconnected:
             await self.asgi_send({"type": "websocket.close", "code": code, "reason": reason})
 
+    # --- keepalive ---------------------------------------------------------------------------
+
+    def _schedule_ping(self, delay: float) -> None:
+        self.keepalive = asyncio.get_running_loop().call_later(delay, self._ping)
+
+    def _ping(self) -> None:
+        """Every WS_PING_INTERVAL: a protocol `ping`, which every graphql-transport-ws client
+        answers with `pong` (graphql-ws, Apollo's and urql's links, gql do by themselves)."""
+        self.keepalive = None
+        if self.closed:
+            return
+        self.answered = False
+        self.send(PING)
+        self.keepalive = asyncio.get_running_loop().call_later(
+            self.settings.ws_pong_timeout_seconds, self._pong_due
+        )
+
+    def _pong_due(self) -> None:
+        """Nothing came back within WS_PONG_TIMEOUT: the client is gone, frozen, or stopped
+        reading (then the ping itself may still wait to be sent). 4413, which graphql-ws
+        retries; a client that reads again finds it after what was sent before."""
+        self.keepalive = None
+        if self.closed:
+            return
+        if not self.answered:
+            SLOW_CLIENTS.inc()  # stopped reading, or gone: counted with those cut off
+            log.info("closing a connection that answered no ping")
+            timeout = f"{self.settings.ws_pong_timeout_seconds:g}"
+            self.close_soon(CLOSE_PING_TIMEOUT, f"Ping timeout: no pong within {timeout} s")
+            return
+        # The next ping WS_PING_INTERVAL after this one (at once, if the timeout is longer).
+        settings = self.settings
+        self._schedule_ping(
+            max(settings.ws_ping_interval_seconds - settings.ws_pong_timeout_seconds, 0)
+        )
+
     # --- the connection's life --------------------------------------------------------------
 
     async def run(self) -> None:
         CONNECTIONS.inc()
         self.hub.outboxes.add(self)
         self._reader = asyncio.current_task()
+        if self.endpoint.pings and self.dialect is TRANSPORT_WS:
+            self._schedule_ping(self.settings.ws_ping_interval_seconds)
         try:
             await self._read()
         except asyncio.CancelledError:
@@ -676,7 +754,7 @@ class Connection:
                 self._closing = asyncio.create_task(self._close(1000, ""))
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.shield(self._closing)
-            for timer in (self.expiry, self.stall_timer, self.idle_timer):
+            for timer in (self.expiry, self.stall_timer, self.idle_timer, self.keepalive):
                 if timer is not None:
                     timer.cancel()
             gate = self.endpoint.gate
@@ -719,6 +797,7 @@ class Connection:
 
     async def _next_text(self) -> str | None:
         message = await self.receive()
+        self.answered = True  # a pong, or anything else: the client is there and reading
         if message["type"] == "websocket.disconnect":
             self.disconnected = True
             return None
@@ -949,11 +1028,15 @@ class Connection:
 
     async def _execute(self, message: Subscribe) -> None:
         """A query or mutation over the socket: one `next`, then `complete`. The schema's own
-        extensions apply, as over HTTP: limits, and the error policy in the socket's language."""
+        extensions apply, as over HTTP: limits, and the error policy in the socket's language.
+        Its context has the client's address, as over HTTP: sign-in throttles count per
+        source on either transport."""
+        context = self.endpoint.make_context(self.viewer, self.lang)
+        context.source = self.address
         result = await self.endpoint.schema.execute(
             message.query,
             variable_values=message.variables,
-            context_value=self.endpoint.make_context(self.viewer, self.lang),
+            context_value=context,
             operation_name=message.operation_name,
         )
         body = {"data": result.data}

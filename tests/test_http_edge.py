@@ -628,6 +628,8 @@ LIMITS = {
     "max_anonymous_sockets_per_source": "MAX_ANONYMOUS_SOCKETS_PER_SOURCE",
     "max_subscriptions_per_account": "MAX_SUBSCRIPTIONS_PER_ACCOUNT",
     "max_documents_per_account": "MAX_DOCUMENTS_PER_ACCOUNT",
+    "ws_ping_interval_seconds": "WS_PING_INTERVAL",
+    "ws_pong_timeout_seconds": "WS_PONG_TIMEOUT",
 }
 
 

@@ -264,9 +264,12 @@ def test_a_client_that_stops_reading_gets_4413_once_its_oldest_message_waited(ap
 
 
 def test_uvicorn_keepalive_gives_our_check_time():
-    """server.py runs uvicorn with a keepalive that outlasts LIVE_OUTBOX_SECONDS."""
+    """server.py runs uvicorn with the keepalive `uvicorn_keepalive` gives, which outlasts
+    LIVE_OUTBOX_SECONDS (and our own pings: tests/test_keepalive.py)."""
     import ast
     from pathlib import Path
+
+    from server import uvicorn_keepalive
 
     source = (Path(__file__).resolve().parent.parent / "server.py").read_text()
     calls = [
@@ -275,8 +278,12 @@ def test_uvicorn_keepalive_gives_our_check_time():
         if isinstance(node, ast.Call) and ast.unparse(node.func) == "uvicorn.run"
     ]
     (call,) = calls
-    given = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg.startswith("ws_p")}
-    assert given["ws_ping_timeout"] > 2 * Settings(database_url="x").live_outbox_seconds, given
+    keepalive = ("ws_ping_interval", "ws_ping_timeout")
+    given = {k.arg: ast.unparse(k.value) for k in call.keywords if k.arg in keepalive}
+    assert given == {"ws_ping_interval": "ping_interval", "ws_ping_timeout": "ping_timeout"}
+    assert "ping_interval, ping_timeout = uvicorn_keepalive(settings)" in source
+    settings = Settings(database_url="x")
+    assert uvicorn_keepalive(settings)[1] > 2 * settings.live_outbox_seconds
 
 
 # --- origins ----------------------------------------------------------------------------------
