@@ -594,10 +594,22 @@ class Life:
                 return
 
 
-def _password_hash() -> str:
+def _password_hash(rng: random.Random) -> str:
+    """`PASSWORD` hashed as `core.identity.hash_password` hashes (argon2id, its parameters),
+    with a salt from the seeded generator: the same county has the same hash."""
     from argon2 import PasswordHasher
+    from argon2.low_level import hash_secret
 
-    return PasswordHasher().hash(PASSWORD)
+    hasher = PasswordHasher()
+    return hash_secret(
+        PASSWORD.encode(),
+        rng.randbytes(hasher.salt_len),
+        time_cost=hasher.time_cost,
+        memory_cost=hasher.memory_cost,
+        parallelism=hasher.parallelism,
+        hash_len=hasher.hash_len,
+        type=hasher.type,
+    ).decode()
 
 
 def generate(
@@ -652,7 +664,7 @@ def generate(
     # Accounts, each with one grant.
     accounts: list[tuple] = []
     grants: list[tuple] = []
-    password_hash = _password_hash()
+    password_hash = _password_hash(rng)
     by_role: dict[tuple[Role, int], list[int]] = defaultdict(list)
 
     def account(role: Role, region: int) -> None:
@@ -888,6 +900,13 @@ class Progress:
 CHUNK = 20_000
 
 
+def normalise(database_url: str) -> str:
+    """The URL as the app reads DATABASE_URL (`postgresql://` works, with asyncpg)."""
+    from core.config import _normalise_db_url
+
+    return _normalise_db_url(database_url)
+
+
 def asyncpg_dsn(database_url: str) -> str:
     return make_url(database_url).set(drivername="postgresql").render_as_string(False)
 
@@ -918,32 +937,39 @@ async def ensure_database(database_url: str) -> None:
         await conn.close()
 
 
-async def _row_counts_pg(conn) -> dict[str, int]:
-    return {name: await conn.fetchval(f"SELECT count(*) FROM {name}") for name in TABLES}
+async def make_empty(database_url: str, replace: bool) -> None:
+    """Refuse a database holding rows in the county's tables, or (`replace`) empty it:
+    TRUNCATE of the app's tables on PostgreSQL (a SQLite file is replaced before)."""
+    if is_postgres(database_url):
+        import asyncpg
+
+        conn = await asyncpg.connect(asyncpg_dsn(database_url))
+        try:
+            counts = {name: await conn.fetchval(f"SELECT count(*) FROM {name}") for name in TABLES}
+            if any(counts.values()) and replace:
+                tables = await conn.fetch(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                    "AND tablename <> 'alembic_version'"
+                )
+                names = ", ".join('"' + row["tablename"] + '"' for row in tables)
+                await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+                return
+        finally:
+            await conn.close()
+    else:
+        with contextlib.closing(sqlite3.connect(make_url(database_url).database or "")) as db:
+            counts = {
+                name: db.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in TABLES
+            }
+    if any(counts.values()):
+        raise NotEmpty(make_url(database_url).render_as_string(hide_password=True), counts)
 
 
-async def load_postgres(
-    county: County, database_url: str, replace: bool, progress: Progress
-) -> None:
+async def load_postgres(county: County, database_url: str, progress: Progress) -> None:
     import asyncpg
 
     conn = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
-        counts = await _row_counts_pg(conn)
-        if any(counts.values()):
-            if not replace:
-                raise NotEmpty(database_url, counts)
-            tables = [
-                r["tablename"]
-                for r in await conn.fetch(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-                    "AND tablename <> 'alembic_version'"
-                )
-            ]
-            await conn.execute(
-                f"TRUNCATE {', '.join(f'{t!r}'.replace(chr(39), chr(34)) for t in tables)} "
-                "RESTART IDENTITY CASCADE"
-            )
         async with conn.transaction():
             for name in TABLES:
                 rows = county.rows[name]
@@ -998,9 +1024,6 @@ def _sqlite_value_converters(name: str) -> list[tuple[int, Any]]:
 def load_sqlite(county: County, path: Path, progress: Progress) -> None:
     db = sqlite3.connect(path, isolation_level=None)
     try:
-        counts = {name: db.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in TABLES}
-        if any(counts.values()):
-            raise NotEmpty(str(path), counts)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=OFF")
         db.execute("BEGIN")
@@ -1071,9 +1094,8 @@ async def build(
 ) -> Built:
     """Migrate the database (it must be empty, unless `replace`) and load a county into it."""
     from core.bootstrap import migrate
-    from core.config import _normalise_db_url
 
-    database_url = _normalise_db_url(database_url)
+    database_url = normalise(database_url)
     check_columns()
     bar = Progress(progress)
     now = (now or datetime.now(UTC).replace(microsecond=0)).astimezone(UTC)
@@ -1090,6 +1112,7 @@ async def build(
                 Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
     await ensure_database(database_url)
     await migrate(database_url)
+    await make_empty(database_url, replace)
     seconds["migrate"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -1100,7 +1123,7 @@ async def build(
 
     clock = time.perf_counter()
     if postgres:
-        await load_postgres(county, database_url, replace, bar)
+        await load_postgres(county, database_url, bar)
     else:
         assert sqlite_path is not None
         await asyncio.to_thread(load_sqlite, county, sqlite_path, bar)
@@ -1127,7 +1150,7 @@ async def sample(database_url: str, per_role: int = 5) -> dict[str, Any]:
 
     from core.db import create_engine
 
-    engine = create_engine(database_url)
+    engine = create_engine(normalise(database_url))
     try:
         async with engine.connect() as conn:
             per_path = (
@@ -1209,7 +1232,7 @@ async def sign_in(
     from core.db import Database, create_engine
     from core.identity import new_token, token_digest
 
-    db = Database(create_engine(database_url))
+    db = Database(create_engine(normalise(database_url)))
     tokens = {pk: new_token() for pk in dict.fromkeys(account_ids)}
     expires = datetime.now(UTC) + timedelta(hours=hours)
     try:
