@@ -17,6 +17,7 @@ import logging.config
 import os
 import secrets
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import uvicorn
@@ -40,6 +41,7 @@ from core.errors import language
 from core.http import (
     GRAPHQL_RESPONSE,
     JSON,
+    Params,
     PersistedQueries,
     RequestError,
     allowed_origins,
@@ -146,12 +148,44 @@ class GraphQLApp(GraphQL):
         )
 
     async def answer(self, request: Request, media_type: str) -> Response:
-        """Run the request's operation. Refusals before execution are `RequestError`s."""
+        """Run the request's operation, or a batch's. Refusals before execution are
+        `RequestError`s."""
         if request.method not in ("GET", "POST"):
             raise RequestError(
                 405, "METHOD_NOT_ALLOWED", "http_method", headers={"Allow": "GET, POST"}
             )
         params = await read_params(request, self.settings)
+        sub_response = await self.get_sub_response(request)
+        if isinstance(params, list):
+            return await self.answer_batch(request, params, sub_response, media_type)
+        query = self.query_of(params)
+        context = await self.get_context(request, sub_response)
+        body, status = await self.execute(request, params, query, context, media_type)
+        return self.respond(body, sub_response.status_code or status, sub_response, media_type)
+
+    async def answer_batch(
+        self, request: Request, batch: list[Params], sub_response: Response, media_type: str
+    ) -> Response:
+        """A batch (Apollo's `BatchHttpLink`): its operations run one after another, in
+        order (a mutation sees what the ones before it did), each with loaders of its own
+        and every limit as if sent alone; the answer is their answers in order, each what
+        the operation alone would have got, refusals included (`{"errors": [...]}`, such as
+        Apollo's PERSISTED_QUERY_NOT_FOUND), with 200."""
+        context = await self.get_context(request, sub_response)
+        answers: list[dict] = []
+        for params in batch:
+            try:
+                query = self.query_of(params)
+                alone = replace(context, loaders={})
+                body, _ = await self.execute(request, params, query, alone, media_type)
+            except RequestError as error:
+                body = error.body(context.lang)
+            answers.append(body)
+        return self.respond(answers, 200, sub_response, media_type)
+
+    def query_of(self, params: Params) -> str:
+        """The query text to run: within MAX_QUERY_BYTES, or the persisted query its hash
+        names."""
         if params.query is not None and query_size_error(
             params.query, self.settings.max_query_bytes
         ):
@@ -164,12 +198,16 @@ class GraphQLApp(GraphQL):
         query = self.persisted.resolve(params)
         if query is None:
             raise bad_request("http_no_query")
+        return query
+
+    async def execute(
+        self, request: Request, params: Params, query: str, context: Context, media_type: str
+    ) -> tuple[dict, int]:
+        """One operation through the schema: its answer's body and HTTP status."""
         # Subscriptions pass, to meet NoSubscriptionsOverHttp's clear error in the answer.
         allowed = {OperationType.QUERY, OperationType.SUBSCRIPTION}
         if request.method == "POST":
             allowed.add(OperationType.MUTATION)
-        sub_response = await self.get_sub_response(request)
-        context = await self.get_context(request, sub_response)
         try:
             result = await self.schema.execute(
                 query,
@@ -204,7 +242,11 @@ class GraphQLApp(GraphQL):
             ]
         if result.extensions:
             body["extensions"] = result.extensions
-        response = json_response(body, sub_response.status_code or status, media_type)
+        return body, status
+
+    @staticmethod
+    def respond(body: object, status: int, sub_response: Response, media_type: str) -> Response:
+        response = json_response(body, status, media_type)
         response.headers.raw.extend(
             (name, value) for name, value in sub_response.headers.raw if name != b"content-type"
         )

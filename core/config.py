@@ -47,6 +47,7 @@ class Settings:
     query_cache_entries: int = 512  # parsed and validated documents kept
     query_cache_bytes: int = 32 * 1024 * 1024  # their estimated memory
     apq_cache_size: int = 500  # automatic persisted queries kept, per worker
+    max_batch_operations: int = 10  # operations in one batched HTTP request (0: no batches)
     max_search_length: int = 100  # characters of a `search` argument
     metrics_token: str | None = field(default=None, repr=False)  # else /metrics: loopback only
     reports_per_hour: int = 20
@@ -126,6 +127,7 @@ class Settings:
             query_cache_entries=int(env.get("QUERY_CACHE_ENTRIES") or 512),
             query_cache_bytes=int(env.get("QUERY_CACHE_BYTES") or 32 * 1024 * 1024),
             apq_cache_size=int(env.get("APQ_CACHE_SIZE") or 500),
+            max_batch_operations=int(env.get("MAX_BATCH_OPERATIONS") or 10),
             max_search_length=int(env.get("MAX_SEARCH_LENGTH") or 100),
             metrics_token=env.get("METRICS_TOKEN") or None,
             reports_per_hour=int(env.get("REPORTS_PER_HOUR") or 20),

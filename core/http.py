@@ -9,8 +9,11 @@ GraphQL work, each failure a `RequestError` answered as `{"errors": [{message, e
   (413); a GET's query string has the same limit (414);
 - shape: JSON that is malformed, not UTF-8, nested past the parser's stack, holding an
   integer past Python's digit limit or a lone surrogate (text no database or response can
-  encode), or that is not an object (`null`, a string, a number, a batch array): 400; a
-  multipart `map` that is not an object of paths into `operations`: 400;
+  encode), or that is not an object (`null`, a string, a number) or a batch of objects: 400;
+  a multipart `map` that is not an object of paths into `operations`: 400;
+- batches (Apollo's `BatchHttpLink`): a JSON array of 1 to MAX_BATCH_OPERATIONS requests
+  (413 `BATCH_TOO_LARGE` past it; the body limit covers the whole array); each operation then
+  meets every limit of its own, as if sent alone;
 - media types: POST bodies are `application/json` or `multipart/form-data` (else 415);
   answers are `application/graphql-response+json` when the client accepts it (with 4xx for
   requests that fail before execution, as the GraphQL-over-HTTP spec says) and
@@ -65,8 +68,16 @@ register_messages(
             'The request must be a JSON object, such as {{"query": "{{ viewer {{ id }} }}"}}.',
         ),
         "http_batch": (
-            "不支持批量请求：每个请求只发送一个操作。",
-            "Batched requests are not supported: send one operation per request.",
+            "不接受批量请求：每个请求只发送一个操作。",
+            "Batched requests are not accepted: send one operation per request.",
+        ),
+        "http_batch_size": (
+            "批量请求须包含 1 到 {max} 个操作。",
+            "A batch must hold 1 to {max} operations.",
+        ),
+        "http_batch_upload": (
+            "上传照片的请求不能批量发送：每个 multipart 请求只发送一个操作。",
+            "Uploads cannot be batched: send one operation per multipart request.",
         ),
         "http_bad_param": ("`{name}` 必须是{what}。", "`{name}` must be {what_en}."),
         "http_no_query": ("请求中没有 GraphQL 查询（query）。", "No GraphQL query in the request."),
@@ -273,8 +284,6 @@ def decode_json(raw: bytes | str, part: str = "body") -> Any:
 
 def params_of(data: object) -> Params:
     """The request object's fields, each of the type the spec says, or a 400."""
-    if isinstance(data, list):
-        raise bad_request("http_batch")
     if not isinstance(data, dict):
         raise bad_request("http_not_object")
     query, variables = data.get("query"), data.get("variables")
@@ -288,6 +297,20 @@ def params_of(data: object) -> Params:
     if extensions is not None and not isinstance(extensions, dict):
         raise bad_request("http_bad_param", name="extensions", what="对象", what_en="an object")
     return Params(query, variables, operation_name, extensions)
+
+
+def batch_of(data: object, max_operations: int) -> Params | list[Params]:
+    """A request object, or a batch: an array of 1 to `max_operations` request objects
+    (0: no batches), each checked as one request is (a malformed one refuses the batch)."""
+    if not isinstance(data, list):
+        return params_of(data)
+    if max_operations <= 0:
+        raise bad_request("http_batch")
+    if not data:
+        raise bad_request("http_batch_size", max=max_operations)
+    if len(data) > max_operations:
+        raise RequestError(413, "BATCH_TOO_LARGE", "http_batch_size", {"max": max_operations})
+    return [params_of(item) for item in data]
 
 
 def content_length(request: Request) -> int | None:
@@ -320,8 +343,9 @@ def limit_body(request: Request, limit: int) -> Request:
     return Request(request.scope, limited)
 
 
-async def read_params(request: Request, settings: Settings) -> Params:
-    """The GraphQL request in a GET's query string, a JSON body, or a multipart upload."""
+async def read_params(request: Request, settings: Settings) -> Params | list[Params]:
+    """The GraphQL request in a GET's query string, a JSON body (or a batch of them), or a
+    multipart upload."""
     if request.method == "GET":
         raw = request.scope.get("query_string", b"")
         if len(raw) > settings.max_body_bytes:
@@ -337,7 +361,7 @@ async def read_params(request: Request, settings: Settings) -> Params:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type == JSON:
         body = await limit_body(request, settings.max_body_bytes).body()
-        return params_of(decode_json(body))
+        return batch_of(decode_json(body), settings.max_batch_operations)
     if media_type == "multipart/form-data":
         return await multipart_params(limit_body(request, settings.max_multipart_bytes), settings)
     raise RequestError(415, "UNSUPPORTED_MEDIA_TYPE", "http_content_type")
@@ -363,7 +387,7 @@ async def multipart_params(request: Request, settings: Settings) -> Params:
     operations = decode_json(operations_field, "operations")
     files_map = decode_json(map_field, "map")
     if isinstance(operations, list):
-        raise bad_request("http_batch")
+        raise bad_request("http_batch_upload")
     if not isinstance(operations, dict):
         raise bad_request("http_not_object")
     if not isinstance(files_map, dict) or not all(

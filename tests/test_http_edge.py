@@ -279,7 +279,8 @@ BAD_BODIES = {
     "null": b"null",
     "a string": b'"{ __typename }"',
     "a number": b"12",
-    "a batch": b'[{"query": "{ __typename }"}]',
+    "an empty batch": b"[]",
+    "a batch holding null": b'[{"query": "{ __typename }"}, null]',
     "invalid UTF-8": b'{"query": "{ __typename }\xff\xfe"}',
     "JSON nested 5,000 deep": b'{"query": "{ __typename }", "variables": {"a": '
     + b"[" * 5000
@@ -628,6 +629,7 @@ LIMITS = {
     "max_anonymous_sockets_per_source": "MAX_ANONYMOUS_SOCKETS_PER_SOURCE",
     "max_subscriptions_per_account": "MAX_SUBSCRIPTIONS_PER_ACCOUNT",
     "max_documents_per_account": "MAX_DOCUMENTS_PER_ACCOUNT",
+    "max_batch_operations": "MAX_BATCH_OPERATIONS",
     "ws_ping_interval_seconds": "WS_PING_INTERVAL",
     "ws_pong_timeout_seconds": "WS_PONG_TIMEOUT",
 }
