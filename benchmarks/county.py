@@ -1145,7 +1145,7 @@ async def sample(database_url: str, per_role: int = 5) -> dict[str, Any]:
     """Accounts to sign in as, by role, picked by querying the county (so any generated
     database will do): county officials; township officials of the busiest and quietest
     townships; village officials of the busiest villages and of quiet ones (around the tenth
-    percentile of issues); the residents who reported most; and the busiest townships."""
+    percentile of issues); deputies of the busiest townships; the residents who reported most."""
     from sqlalchemy import func, select
 
     from core.db import create_engine
@@ -1166,7 +1166,12 @@ async def sample(database_url: str, per_role: int = 5) -> dict[str, Any]:
                     select(RoleGrant.account_id, RoleGrant.role, RoleGrant.region_id)
                     .where(
                         RoleGrant.role.in_(
-                            [Role.COUNTY_OFFICIAL, Role.TOWNSHIP_OFFICIAL, Role.VILLAGE_OFFICIAL]
+                            [
+                                Role.COUNTY_OFFICIAL,
+                                Role.TOWNSHIP_OFFICIAL,
+                                Role.VILLAGE_OFFICIAL,
+                                Role.DEPUTY,
+                            ]
                         )
                     )
                     .order_by(RoleGrant.account_id)
@@ -1216,6 +1221,7 @@ async def sample(database_url: str, per_role: int = 5) -> dict[str, Any]:
         "township_officials_quiet": [
             seat(Role.TOWNSHIP_OFFICIAL, t) for t in townships[::-1][:per_role]
         ],
+        "deputies_busy": [seat(Role.DEPUTY, t) for t in townships[:per_role]],
         "village_officials_busy": [seat(Role.VILLAGE_OFFICIAL, v) for v in villages[:per_role]],
         "village_officials_quiet": [
             seat(Role.VILLAGE_OFFICIAL, v) for v in villages[quiet_from : quiet_from + per_role]
@@ -1297,7 +1303,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     manifest = asyncio.run(sample(built.database_url))
     for role in ("county_officials", "township_officials_busy", "township_officials_quiet",
-                 "village_officials_busy", "village_officials_quiet", "residents"):  # fmt: skip
+                 "deputies_busy", "village_officials_busy", "village_officials_quiet",
+                 "residents"):  # fmt: skip
         seats = manifest[role]
         print(
             f"{role:<26}"
