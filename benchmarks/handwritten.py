@@ -9,7 +9,8 @@ event loop, the middleware and the database:
 
     POST /raw/issues[?total=1]   `PAGE_QUERY`'s answer (`TOTAL_QUERY`'s with total=1), for the
                                  request's `variables` (first, after, filter)
-    POST /raw/counts             `COUNTS_QUERY`'s answer: one GROUP BY status
+    POST /raw/counts[?grouped=1] `COUNTS_QUERY`'s answer (`GROUPED_QUERY`'s with grouped=1):
+                                 one GROUP BY status
     GET  /raw/stats              statements run and connections taken so far (JSON)
 
 Each runs what a hand-written endpoint of the same data would: the token looked up with the
@@ -44,7 +45,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from core.config import Settings
-from core.http import encode
+from core.http import JSON, encode
 from core.media import signed_url
 
 # The GraphQL side of each endpoint: `queries.py` posts these to /graphql and the same
@@ -86,6 +87,8 @@ COUNTS_QUERY = (
     )
     + "\n}"
 )
+# The grouped count (`issueCounts`), where the schema has it.
+GROUPED_QUERY = "query DashboardGrouped {\n  issueCounts(groupBy: [STATUS]) { status count }\n}"
 TIMELINE_LAST = 3
 OPEN = frozenset({"SUBMITTED", "ACCEPTED", "IN_PROGRESS"})
 OFFICIAL = frozenset({"GRID_HEAD", "VILLAGE_OFFICIAL", "TOWNSHIP_OFFICIAL", "COUNTY_OFFICIAL"})
@@ -361,7 +364,7 @@ class Raw:
                 page = await self.page(conn, viewer, variables, with_total, request)
         except Refused as refused:
             return JSONResponse({"errors": [{"message": str(refused)}]}, refused.status)
-        return Response(encode({"data": {"issues": page}}), media_type="application/json")
+        return Response(encode({"data": {"issues": page}}), media_type=JSON)
 
     async def page(
         self, conn: Connection, viewer: Viewer, variables: dict, with_total: bool, request: Request
@@ -509,7 +512,7 @@ class Raw:
         return out
 
     async def counts(self, request: Request) -> Response:
-        """`COUNTS_QUERY`: the viewer's issues per status, one GROUP BY."""
+        """`COUNTS_QUERY` (or `GROUPED_QUERY`): the viewer's issues per status, one GROUP BY."""
         db = await self.ready()
         try:
             async with db.connection() as conn:
@@ -517,14 +520,17 @@ class Raw:
                 p = Params(db.postgres)
                 rows = await conn.fetch(
                     f"SELECT i.status, count(*) FROM issues i WHERE {self.visible(viewer, p)} "
-                    "GROUP BY i.status",
+                    "GROUP BY i.status ORDER BY i.status",
                     p,
                 )
         except Refused as refused:
             return JSONResponse({"errors": [{"message": str(refused)}]}, refused.status)
+        if request.query_params.get("grouped") == "1":
+            grouped = [{"status": status, "count": count} for status, count in rows]
+            return Response(encode({"data": {"issueCounts": grouped}}), media_type=JSON)
         by_status = {status: count for status, count in rows}
         data = {s.lower(): {"totalCount": by_status.get(s, 0)} for s in STATUSES}
-        return Response(encode({"data": data}), media_type="application/json")
+        return Response(encode({"data": data}), media_type=JSON)
 
 
 def create(settings: Settings | None = None):
@@ -549,4 +555,4 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-__all__ = ["COUNTS_QUERY", "PAGE_QUERY", "STATS", "TOTAL_QUERY", "Raw", "create"]
+__all__ = ["COUNTS_QUERY", "GROUPED_QUERY", "PAGE_QUERY", "STATS", "TOTAL_QUERY", "Raw", "create"]

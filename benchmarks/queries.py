@@ -58,7 +58,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from benchmarks import county
-from benchmarks.handwritten import COUNTS_QUERY, PAGE_QUERY, TOTAL_QUERY
+from benchmarks.handwritten import COUNTS_QUERY, GROUPED_QUERY, PAGE_QUERY, TOTAL_QUERY
 
 ROOT = Path(__file__).resolve().parent.parent
 TICK = os.sysconf("SC_CLK_TCK")
@@ -418,6 +418,15 @@ def scenarios_of(
             seats("county_officials", {}),
         )
     )
+    if "issueCounts(" in client.http.get("/schema.graphql").text:
+        out.append(
+            Scenario(
+                "county official: dashboard, issueCounts(groupBy: [STATUS])",
+                GROUPED_QUERY,
+                "/raw/counts?grouped=1",
+                seats("county_officials", {}),
+            )
+        )
     return out
 
 
