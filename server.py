@@ -171,15 +171,26 @@ class GraphQLApp(GraphQL):
         and every limit as if sent alone; the answer is their answers in order, each what
         the operation alone would have got, refusals included (`{"errors": [...]}`, such as
         Apollo's PERSISTED_QUERY_NOT_FOUND), with 200."""
-        context = await self.get_context(request, sub_response)
-        answers: list[dict] = []
-        for params in batch:
+        lang = language(request.headers.get("accept-language"))
+        queries: list[str | RequestError] = []
+        for params in batch:  # in order: a query registered by hash serves those after it
             try:
-                query = self.query_of(params)
+                queries.append(self.query_of(params))
+            except RequestError as error:
+                queries.append(error)
+        context: Context | None = None  # only when something runs
+        answers: list[dict] = []
+        for params, query in zip(batch, queries, strict=True):
+            if isinstance(query, RequestError):
+                answers.append(query.body(lang))
+                continue
+            if context is None:
+                context = await self.get_context(request, sub_response)
+            try:
                 alone = replace(context, loaders={})
                 body, _ = await self.execute(request, params, query, alone, media_type)
             except RequestError as error:
-                body = error.body(context.lang)
+                body = error.body(lang)
             answers.append(body)
         return self.respond(answers, 200, sub_response, media_type)
 
