@@ -66,8 +66,8 @@ class Settings:
     max_subscriptions_per_connection: int = 100
     # The websocket edge (subscriptions/protocol.py), counted per worker process.
     live_outbox_seconds: float = 10.0  # oldest unsent message's age before 4413
-    # graphql-transport-ws keepalive: a `ping` every interval; no message back within the
-    # timeout closes the socket with 4413 (0: off, and uvicorn's own keepalive stays).
+    # graphql-transport-ws keepalive: a `ping` an interval after the last answer; no message
+    # back within the timeout closes the socket with 4413 (0: off; uvicorn's own then stays).
     ws_ping_interval_seconds: float = 20.0
     ws_pong_timeout_seconds: float = 20.0
     max_sockets_per_account: int = 50

@@ -701,8 +701,9 @@ class Connection:
         self.keepalive = asyncio.get_running_loop().call_later(delay, self._ping)
 
     def _ping(self) -> None:
-        """Every WS_PING_INTERVAL: a protocol `ping`, which every graphql-transport-ws client
-        answers with `pong` (graphql-ws, Apollo's and urql's links, gql do by themselves)."""
+        """A protocol `ping`, WS_PING_INTERVAL after the last one was answered; every
+        graphql-transport-ws client answers `pong` by itself (graphql-ws, and so Apollo's
+        and urql's links; gql)."""
         self.keepalive = None
         if self.closed:
             return
@@ -712,24 +713,25 @@ class Connection:
             self.settings.ws_pong_timeout_seconds, self._pong_due
         )
 
+    def _heard(self) -> None:
+        """The first message since our ping (a `pong`, or anything else): the client is
+        there and reading. The next ping WS_PING_INTERVAL from now."""
+        self.answered = True
+        if self.keepalive is not None and not self.closed:  # the pong deadline
+            self.keepalive.cancel()
+            self._schedule_ping(self.settings.ws_ping_interval_seconds)
+
     def _pong_due(self) -> None:
         """Nothing came back within WS_PONG_TIMEOUT: the client is gone, frozen, or stopped
         reading (then the ping itself may still wait to be sent). 4413, which graphql-ws
         retries; a client that reads again finds it after what was sent before."""
         self.keepalive = None
-        if self.closed:
+        if self.closed or self.answered:
             return
-        if not self.answered:
-            SLOW_CLIENTS.inc()  # stopped reading, or gone: counted with those cut off
-            log.info("closing a connection that answered no ping")
-            timeout = f"{self.settings.ws_pong_timeout_seconds:g}"
-            self.close_soon(CLOSE_PING_TIMEOUT, f"Ping timeout: no pong within {timeout} s")
-            return
-        # The next ping WS_PING_INTERVAL after this one (at once, if the timeout is longer).
-        settings = self.settings
-        self._schedule_ping(
-            max(settings.ws_ping_interval_seconds - settings.ws_pong_timeout_seconds, 0)
-        )
+        SLOW_CLIENTS.inc()  # stopped reading, or gone: counted with those cut off
+        log.info("closing a connection that answered no ping")
+        timeout = f"{self.settings.ws_pong_timeout_seconds:g}"
+        self.close_soon(CLOSE_PING_TIMEOUT, f"Ping timeout: no pong within {timeout} s")
 
     # --- the connection's life --------------------------------------------------------------
 
@@ -797,7 +799,8 @@ class Connection:
 
     async def _next_text(self) -> str | None:
         message = await self.receive()
-        self.answered = True  # a pong, or anything else: the client is there and reading
+        if not self.answered:  # waiting for an answer to our ping: this is one
+            self._heard()
         if message["type"] == "websocket.disconnect":
             self.disconnected = True
             return None
