@@ -36,7 +36,7 @@ from strawberry.types.graphql import OperationType
 from core.bootstrap import migrate, prepare
 from core.config import Settings
 from core.context import Context
-from core.db import Database, create_engine
+from core.db import Database, Reads, create_engine
 from core.errors import language
 from core.http import (
     GRAPHQL_RESPONSE,
@@ -57,6 +57,7 @@ from core.logs import log_config
 from core.media import media_endpoint
 from core.orphans import run_forever as sweep_orphans_forever
 from core.storage import LocalStorage, Storage
+from resolvers.accounts import AccountByIdLoader
 from resolvers.issues.deadlines import deadlines_from_json
 from resolvers.issues.sweep import run_forever
 from schema import build_schema
@@ -160,7 +161,12 @@ class GraphQLApp(GraphQL):
             return await self.answer_batch(request, params, sub_response, media_type)
         query = self.query_of(params)
         context = await self.get_context(request, sub_response)
-        body, status = await self.execute(request, params, query, context, media_type)
+        reads = context.reads  # returned by the operation; also if refused before it runs
+        try:
+            body, status = await self.execute(request, params, query, context, media_type)
+        finally:
+            if isinstance(reads, Reads):
+                await reads.close()
         return self.respond(body, sub_response.status_code or status, sub_response, media_type)
 
     async def answer_batch(
@@ -192,6 +198,8 @@ class GraphQLApp(GraphQL):
             except RequestError as error:
                 body = error.body(lang)
             answers.append(body)
+        if context is not None and isinstance(context.reads, Reads):
+            await context.reads.close()
         return self.respond(answers, 200, sub_response, media_type)
 
     def query_of(self, params: Params) -> str:
@@ -267,10 +275,12 @@ class GraphQLApp(GraphQL):
 
     async def get_context(self, request, response) -> Context:  # type: ignore[override]
         token = bearer_token(request.headers.get("authorization"))
-        viewer = await load_viewer(self.db, token)
-        return Context(
+        reads = self.db.reads()  # the operation's one connection (schema OneConnection)
+        viewer = await load_viewer(reads, token)
+        context = Context(
             settings=self.settings,
             db=self.db,
+            reads=reads,
             storage=self.storage,
             live=self.hub,
             viewer=viewer or ANONYMOUS,
@@ -280,6 +290,10 @@ class GraphQLApp(GraphQL):
             request=request,
             response=response,
         )
+        if viewer is not None and viewer.account is not None:
+            # The viewer's account came with the sign-in: whatever shows it is not read again.
+            AccountByIdLoader(context).prime(viewer.account.id, viewer.account)
+        return context
 
 
 class App(Starlette):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from core.config import Settings
-from core.db import Database
+from core.db import Database, Reader
 from core.errors import Unauthenticated
 from core.identity import Viewer
 from core.storage import Storage
@@ -36,6 +36,13 @@ class Context:
     # websocket; None for subscription renders, which a group shares among sockets.
     source: str | None = None
     loaders: dict[type, Any] = field(default_factory=dict)
+    # What loaders and queries read with: the operation's `Reads` (one connection; set by
+    # schema.extensions.OneConnection), else the database, a short session per statement.
+    reads: Reader = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.reads is None:
+            self.reads = self.db
 
     def require_viewer(self) -> Viewer:
         if not self.viewer.signed_in:

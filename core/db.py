@@ -1,9 +1,16 @@
 """Engine and sessions.
 
-Reads open a short session per statement batch, so the concurrent resolvers of one request
-never share a session (an AsyncSession must not be used from two tasks at once) and no lazy
-load can sneak in: everything related comes through a DataLoader. Writes use one session in
-one transaction per mutation.
+A request reads through one `Reads`: one pooled connection, checked out at its first
+statement and returned when the operation ends, whatever number of DataLoader batches it
+runs. Its statements take turns (one lock), since concurrent resolvers must not share an
+AsyncSession at the same moment; they would wait for the one connection anyway. Nothing
+lazy-loads: everything related comes through a DataLoader. Work outside a request (the
+hub, sweeps) reads with `Database.all/rows/one`, a short session per statement. Writes use
+one session in one transaction per mutation.
+
+Every statement and every checkout is counted (`grassroots_sql_statements_total`,
+`grassroots_db_checkouts_total` on /metrics), so the cost of a request can be read from
+outside.
 
 Commit listeners: a transaction that appended to the event log (`core.events.append`) tells
 every `on_commit` listener the highest id it appended, right after it commits. Publishing
@@ -12,11 +19,13 @@ live events is therefore part of committing, not a call a writer could forget.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
+from prometheus_client import Counter
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -30,6 +39,23 @@ from sqlalchemy.sql import Executable
 from core.events import APPENDED
 
 log = logging.getLogger("grassroots.db")
+
+STATEMENTS = Counter("grassroots_sql_statements", "SQL statements sent to the database.")
+CHECKOUTS = Counter("grassroots_db_checkouts", "Connections taken from the pool.")
+
+
+def _count_statement(*_args: Any) -> None:
+    STATEMENTS.inc()
+
+
+def _count_checkout(*_args: Any) -> None:
+    CHECKOUTS.inc()
+
+
+def _counted(engine: AsyncEngine) -> AsyncEngine:
+    event.listen(engine.sync_engine, "before_cursor_execute", _count_statement)
+    event.listen(engine.sync_engine.pool, "checkout", _count_checkout)
+    return engine
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -47,8 +73,18 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
-        return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        return _counted(engine)
+    return _counted(create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True))
+
+
+class Reader(Protocol):
+    """What loaders and queries read with: a request's `Reads`, or the `Database` itself."""
+
+    async def all(self, stmt: Executable) -> Sequence[Any]: ...
+
+    async def rows(self, stmt: Executable) -> Sequence[Any]: ...
+
+    async def one(self, stmt: Executable) -> Any: ...
 
 
 class Database:
@@ -88,6 +124,10 @@ class Database:
         async with self.sessions() as session:
             return (await session.scalars(stmt)).first()
 
+    def reads(self) -> Reads:
+        """One request's reads: one connection, taken at the first statement."""
+        return Reads(self)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: committed on success, rolled back whole on any error."""
@@ -97,3 +137,39 @@ class Database:
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.exec_driver_sql("SELECT 1")
+
+
+class Reads:
+    """One request's reads on one connection (see the module's docstring). `close` returns
+    the connection; a closed `Reads` opens a new one if it is used again."""
+
+    __slots__ = ("db", "lock", "session")
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.lock = asyncio.Lock()
+        self.session: AsyncSession | None = None
+
+    async def all(self, stmt: Executable) -> Sequence[Any]:
+        """Run a read and return its scalars (ORM objects, or single column values)."""
+        async with self.lock:
+            return (await self._session().scalars(stmt)).all()
+
+    async def rows(self, stmt: Executable) -> Sequence[Any]:
+        async with self.lock:
+            return (await self._session().execute(stmt)).all()
+
+    async def one(self, stmt: Executable) -> Any:
+        async with self.lock:
+            return (await self._session().scalars(stmt)).first()
+
+    def _session(self) -> AsyncSession:
+        if self.session is None:
+            self.session = self.db.sessions()
+        return self.session
+
+    async def close(self) -> None:
+        async with self.lock:
+            session, self.session = self.session, None
+            if session is not None:
+                await session.close()

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
-from core.db import Database
+from core.db import Reader
 from models.accounts import Account, AuthToken, Role, RoleGrant
 from models.base import utcnow
 from models.regions import Region, RegionLevel
@@ -123,7 +123,7 @@ class Audience(Viewer):
         return False
 
 
-async def load_viewer(db: Database, token: str | None) -> Viewer | None:
+async def load_viewer(db: Reader, token: str | None) -> Viewer | None:
     """The viewer for a bearer token; None when the token is unknown, expired or revoked."""
     if not token:
         return ANONYMOUS
@@ -148,11 +148,11 @@ async def load_viewer(db: Database, token: str | None) -> Viewer | None:
     )
 
 
-async def load_grants(db: Database, account_id: int) -> list[Grant]:
+async def load_grants(db: Reader, account_id: int) -> list[Grant]:
     return (await load_grants_of(db, [account_id]))[account_id]
 
 
-async def load_grants_of(db: Database, account_ids: list[int]) -> dict[int, list[Grant]]:
+async def load_grants_of(db: Reader, account_ids: list[int]) -> dict[int, list[Grant]]:
     rows = await db.rows(
         select(RoleGrant.account_id, RoleGrant.role, Region.id, Region.path, Region.level)
         .join(Region, Region.id == RoleGrant.region_id)

@@ -37,8 +37,9 @@ class Loader(DataLoader[K, V], Generic[K, V]):
         pass
 
     @property
-    def db(self):
-        return self.context.db
+    def reads(self):
+        """The request's reads (one connection), or a live event's (the hub's database)."""
+        return self.context.reads
 
     async def batch_load(self, keys: list[K]) -> Sequence[V]:
         raise NotImplementedError

@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, case, false, func, select
+from sqlalchemy import Select, false, func, select
 
-from core.db import Database
+from core.db import Reader
 from core.errors import BadRequest
 from core.ids import MAX_PK
 
@@ -49,13 +49,23 @@ def page_size(first: int | None, field: str = "first") -> int:
 class Page(Generic[T]):
     """One page of a list, with what Relay's PageInfo needs: whether items exist before the
     first and after the last item of the page (in the whole list, not only between the
-    cursors), and how many items the whole list holds."""
+    cursors). How many items the whole list holds is `total()`, counted only when a client
+    asks for `totalCount` (a count of a county's issues costs more than the page)."""
 
     items: Sequence[T]
     keys: Sequence[int]
     has_next: bool
-    total: int
+    total: Callable[[], Awaitable[int]]
     has_previous: bool = False
+
+
+def known(count: int) -> Callable[[], Awaitable[int]]:
+    """`Page.total` of a list whose size is already known."""
+
+    async def total() -> int:
+        return count
+
+    return total
 
 
 def window(start: int, end: int, first: int | None, last: int | None) -> tuple[int, int]:
@@ -72,7 +82,7 @@ def window(start: int, end: int, first: int | None, last: int | None) -> tuple[i
 
 
 async def paginate(
-    db: Database,
+    reads: Reader,
     stmt: Select,
     key: Any,
     *,
@@ -80,28 +90,39 @@ async def paginate(
     after: str | None,
     descending: bool = False,
 ) -> Page:
-    """`stmt` selects one entity; `key` is its unique ordering column (e.g. `Issue.id`)."""
+    """`stmt` selects one entity; `key` is its unique ordering column (e.g. `Issue.id`).
+
+    One statement: the page (keyset: `key` beyond the cursor, one row more than asked, to
+    know whether more follow) and, after a cursor, whether the list holds anything up to
+    it (an uncorrelated EXISTS: evaluated once). The count is a statement of its own, run
+    only when `Page.total()` is awaited."""
     limit = page_size(first)
     seen = decode_cursor(after) if after is not None else None
-    listed = stmt.order_by(None).subquery()
-    column = listed.c[key.key]
-    # The whole list's size, and whether anything lies before the page, in one statement.
-    before_page = (
-        (column >= seen if descending else column <= seen) if seen is not None else false()
-    )
-    counts = select(func.count(), func.coalesce(func.sum(case((before_page, 1), else_=0)), 0))
-    total, earlier = (await db.rows(counts.select_from(listed)))[0]
+    page, earlier = stmt, None
     if seen is not None:
-        stmt = stmt.where(key < seen if descending else key > seen)
-    ordered = stmt.order_by(key.desc() if descending else key.asc())
-    items = list(await db.all(ordered.limit(limit + 1))) if limit else []
-    keys = [getattr(item, key.key) for item in items[:limit]]
+        earlier = stmt.where(key >= seen if descending else key <= seen).exists()
+        page = stmt.where(key < seen if descending else key > seen)
+    page = page.add_columns((earlier if earlier is not None else false()).label("earlier"))
+    page = page.order_by(key.desc() if descending else key.asc()).limit(limit + 1)
+    rows = list(await reads.rows(page)) if limit else []
+    if rows:
+        has_previous = bool(rows[0][1])
+    elif earlier is not None:  # nothing on the page to carry the answer: ask on its own
+        has_previous = bool(await reads.one(select(earlier)))
+    else:
+        has_previous = False
+    items = [row[0] for row in rows[:limit]]
+
+    async def total() -> int:
+        counted = stmt.with_only_columns(func.count(), maintain_column_froms=True)
+        return int(await reads.one(counted.order_by(None)))
+
     return Page(
-        items=items[:limit],
-        keys=keys,
-        has_next=len(items) > limit,
+        items=items,
+        keys=[getattr(item, key.key) for item in items],
+        has_next=len(rows) > limit,
         total=total,
-        has_previous=earlier > 0,
+        has_previous=has_previous,
     )
 
 
@@ -130,5 +151,5 @@ def slice_page(
         keys=keys[start:end],
         has_next=end < len(keys),
         has_previous=start > 0,
-        total=len(keys),
+        total=known(len(keys)),
     )

@@ -2,8 +2,9 @@
 
 An official's jurisdiction is the region of a grant and everything under it. Regions carry a
 materialised path (`/1/4/9/`), and so do the rows that belong to a region, so "under" is one
-prefix match, in Python (`covers`) and in SQL (`under`). Each domain keeps its own read and
-write rules beside its code (`resolvers/<domain>/policy.py`), written with these.
+prefix match in Python (`covers`) and one range in SQL (`under`), which an index serves. Each
+domain keeps its own read and write rules beside its code (`resolvers/<domain>/policy.py`),
+written with these.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import QueryableAttribute
 
 from core.identity import Viewer
@@ -44,8 +45,18 @@ def covers(viewer: Viewer, region_path: str, roles: Iterable[Role] = OFFICIAL_RO
 def under(
     column: ColumnElement[str] | QueryableAttribute[str], region_path: str
 ) -> ColumnElement[bool]:
-    """SQL: the row's region path is `region_path` or below it."""
-    return column.startswith(region_path)
+    """SQL: the row's region path is `region_path` or below it, as a range of the path column
+    (bytewise: COLLATE "C" on PostgreSQL, models.base.RegionPath): an index range scan, also
+    in generic plans, where `LIKE :p || '%'` would scan the table."""
+    return and_(column >= region_path, column < path_end(region_path))
+
+
+def path_end(region_path: str) -> str:
+    """The first path after every path under `region_path`: its last "/" becomes "0", the
+    next character (`/1/8/` → `/1/80`; `/1/8/...` < `/1/80` < `/1/9/`)."""
+    if not region_path.endswith("/"):
+        raise ValueError(f"not a region path: {region_path!r}")
+    return region_path[:-1] + "0"
 
 
 def readable(viewer: Viewer, row: T | None, can_read: Callable[[Viewer, T], bool]) -> T | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -38,6 +38,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# A region's materialised path (`/1/4/9/`), on regions and on every row that belongs to one.
+# "Under a region" is the range `[path, path with its last "/" as "0")` (core.permissions):
+# an index range scan, also in PostgreSQL's generic plans, where `LIKE :p || '%'` is opaque.
+# Ranges need bytewise order, which PostgreSQL's default collations (en_US.UTF-8 ignores
+# punctuation at first) do not promise: the column is COLLATE "C" there. SQLite compares
+# bytes (BINARY) already.
+RegionPath = String(255).with_variant(String(255, collation="C"), "postgresql")
 
 
 class Base(DeclarativeBase):

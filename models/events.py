@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base
+from models.base import Base, RegionPath
 
 
 class LogEntry(Base):
@@ -26,4 +26,4 @@ class LogEntry(Base):
     # The object that changed (an issue's id for "issue").
     subject_id: Mapped[int] = mapped_column(Integer)
     # Where it happened: region subscriptions filter on it with one prefix range.
-    region_path: Mapped[str] = mapped_column(String(255))
+    region_path: Mapped[str] = mapped_column(RegionPath)

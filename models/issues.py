@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, RegionPath, UTCDateTime, utcnow
 from models.regions import RegionLevel
 
 
@@ -90,7 +90,7 @@ class Issue(Base):
     level: Mapped[RegionLevel] = mapped_column(_enum(RegionLevel))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     # Copy of the region's path: jurisdiction filters are one indexed prefix match.
-    region_path: Mapped[str] = mapped_column(String(255), index=True)
+    region_path: Mapped[str] = mapped_column(RegionPath, index=True)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     filed_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     contact_name: Mapped[str | None] = mapped_column(String(50))

@@ -7,7 +7,7 @@ import enum
 from sqlalchemy import Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base
+from models.base import Base, RegionPath
 
 
 class RegionLevel(enum.Enum):
@@ -38,7 +38,7 @@ class Region(Base):
     name: Mapped[str] = mapped_column(String(100))
     code: Mapped[str] = mapped_column(String(32), unique=True)
     # Materialised path of ids, "/1/4/9/", so "everything under X" is one prefix match.
-    path: Mapped[str] = mapped_column(String(255), index=True)
+    path: Mapped[str] = mapped_column(RegionPath, index=True)
 
     def covers(self, other_path: str) -> bool:
         return other_path.startswith(self.path)

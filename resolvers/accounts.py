@@ -26,7 +26,7 @@ PHONE = re.compile(r"^\+?[0-9]{6,15}$")
 
 class AccountByIdLoader(Loader[int, Account | None]):
     async def batch_load(self, keys):
-        rows = await self.db.all(select(Account).where(Account.id.in_(keys)))
+        rows = await self.reads.all(select(Account).where(Account.id.in_(keys)))
         return by_key(keys, rows, lambda a: a.id)
 
 
@@ -34,7 +34,7 @@ class GrantsByAccountIdLoader(Loader[int, list[tuple[Role, int, str]]]):
     """(role, region id, region path) of each grant an account holds."""
 
     async def batch_load(self, keys):
-        rows = await self.db.rows(
+        rows = await self.reads.rows(
             select(RoleGrant.account_id, RoleGrant.role, Region.id, Region.path)
             .join(Region, Region.id == RoleGrant.region_id)
             .where(RoleGrant.account_id.in_(keys))
@@ -89,7 +89,7 @@ async def login(ctx: Context, phone: str, password: str) -> tuple[str, Account]:
     # Counted before the hash, atomically: the attempt past a limit is refused unhashed, and
     # known and unknown phones take the same path (the same statements, one hash each).
     slots = await throttle.take_all(ctx.db, login_limits(ctx, phone))
-    account = await ctx.db.one(select(Account).where(Account.phone == phone))
+    account = await ctx.reads.one(select(Account).where(Account.phone == phone))
     if not await verify_password(account.password_hash if account else None, password):
         raise UserFailure.of(ErrorCode.INVALID_CREDENTIALS, "bad_credentials")
     await throttle.give_back(ctx.db, slots[:2])  # not a failure (the check itself counted)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from core import permissions
 from core.context import Context
 from core.errors import BadRequest, not_found
 from core.ids import parse_id
@@ -14,13 +15,13 @@ from models.regions import Region, RegionLevel
 
 class RegionByIdLoader(Loader[int, Region | None]):
     async def batch_load(self, keys):
-        rows = await self.db.all(select(Region).where(Region.id.in_(keys)))
+        rows = await self.reads.all(select(Region).where(Region.id.in_(keys)))
         return by_key(keys, rows, lambda r: r.id)
 
 
 class ChildrenByRegionIdLoader(Loader[int, list[Region]]):
     async def batch_load(self, keys):
-        rows = await self.db.all(
+        rows = await self.reads.all(
             select(Region).where(Region.parent_id.in_(keys)).order_by(Region.id)
         )
         return group_by_key(keys, rows, lambda r: r.parent_id)
@@ -51,7 +52,7 @@ async def villages(
     stmt = select(Region).where(Region.level == RegionLevel.VILLAGE)
     if under is not None:
         root = await require_region(ctx, under, "under")
-        stmt = stmt.where(Region.path.startswith(root.path))
+        stmt = stmt.where(permissions.under(Region.path, root.path))
     if search:
         stmt = stmt.where(Region.name.contains(search.strip(), autoescape=True))
-    return await paginate(ctx.db, stmt, Region.id, first=first, after=after)
+    return await paginate(ctx.reads, stmt, Region.id, first=first, after=after)

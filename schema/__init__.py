@@ -18,7 +18,7 @@ from core.config import Settings
 from core.errors import Unauthenticated
 from schema.accounts import AccountMutations, AccountQueries
 from schema.common import SCALAR_OVERRIDES, root_type
-from schema.extensions import CachedDocuments, ErrorPolicy, log_unexpected
+from schema.extensions import CachedDocuments, ErrorPolicy, OneConnection, log_unexpected
 from schema.issues import IssueMutations, IssueQueries, IssueSubscriptions
 from schema.limits import DocumentCache, query_limits
 from schema.regions import RegionQueries
@@ -49,6 +49,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         ),
         scalar_overrides=SCALAR_OVERRIDES,
         extensions=[
+            OneConnection,
             lambda: CachedDocuments(documents),
             lambda: ErrorPolicy(mask=settings.production),
         ],

@@ -128,7 +128,11 @@ BEFORE = strawberry.argument(
 
 @strawberry.type(description="A page of a list.")
 class Connection(relay.Connection[NodeType], Generic[NodeType]):
-    total_count: int = strawberry.field(description="How many items the whole list holds.")
+    page: strawberry.Private[Page]
+
+    @strawberry.field(description="How many items the whole list holds (counted when asked).")
+    async def total_count(self) -> int:
+        return await self.page.total()
 
     @classmethod
     def of(cls, page: Page, convert: Callable[[Any], NodeType]) -> Connection[NodeType]:
@@ -144,5 +148,5 @@ class Connection(relay.Connection[NodeType], Generic[NodeType]):
                 start_cursor=edges[0].cursor if edges else None,
                 end_cursor=edges[-1].cursor if edges else None,
             ),
-            total_count=page.total,
+            page=page,
         )

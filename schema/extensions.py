@@ -4,13 +4,15 @@ clients."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 from graphql.error import GraphQLError
 from sqlalchemy.exc import SQLAlchemyError
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.relay.types import GlobalIDValueError
+from strawberry.types.graphql import OperationType
 
+from core.db import Reads
 from core.errors import CodedError, UserFailure, translate
 from schema.limits import DocumentCache, Prepared
 
@@ -95,6 +97,32 @@ class CachedDocuments(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         if self.prepared is not None:
             self.execution_context.pre_execution_errors = list(self.cache.validated(self.prepared))
+        yield
+
+
+class OneConnection(SchemaExtension):
+    """A query reads on one pooled connection (`core.db.Reads`), returned when the operation
+    ends: the one HTTP's context opened to find the viewer, or a new one (queries over the
+    websocket). A mutation reads and writes a short session per step instead: it takes a
+    write connection (its transaction), and a request holding one connection while it
+    waits for another would let as many concurrent mutations as the pool holds starve it.
+    Subscriptions render events through the hub's loaders."""
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        context = self.execution_context.context
+        reads = context.reads
+        if not isinstance(reads, Reads):
+            reads = context.reads = Reads(context.db)
+        try:
+            yield
+        finally:
+            await reads.close()
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        if self.execution_context.operation_type is OperationType.MUTATION:
+            context = self.execution_context.context
+            await context.reads.close()
+            context.reads = context.db
         yield
 
 

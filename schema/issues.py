@@ -17,15 +17,16 @@ from strawberry.types import Info
 from core.ids import node_pk
 from core.loaders import present
 from core.media import signed_url
-from core.pagination import encode_cursor, slice_page
+from core.pagination import decode_cursor, encode_cursor, page_size
 from models import issues as m
 from models.base import utcnow
 from resolvers.issues import lifecycle, live, mutations, policy, queries
 from resolvers.issues.loaders import (
-    EventsByIssueIdLoader,
     IssueByIdLoader,
     PhotosByEventIdLoader,
     PhotosByIssueIdLoader,
+    Span,
+    TimelinePageByIssueIdLoader,
 )
 from resolvers.regions import RegionByIdLoader
 from schema.accounts import Account, account_or_none
@@ -235,7 +236,9 @@ class IssueEvent(relay.Node):
         ids = [node_pk(i) for i in node_ids]
         rows = {
             e.id: e
-            for e in await info.context.db.all(select(m.IssueEvent).where(m.IssueEvent.id.in_(ids)))
+            for e in await info.context.reads.all(
+                select(m.IssueEvent).where(m.IssueEvent.id.in_(ids))
+            )
         }
         out = []
         for i in ids:
@@ -274,7 +277,8 @@ class IssueEvent(relay.Node):
 
     @strawberry.field(description="Photos sent with this event (a report, update or resolution).")
     async def photos(self, info: Info) -> list[Photo]:
-        return [Photo.from_model(p) for p in await PhotosByEventIdLoader(info).load(self.id)]
+        photos = await PhotosByEventIdLoader(info).load((self.row.issue_id, self.id))
+        return [Photo.from_model(p) for p in photos]
 
 
 @strawberry.type(description="A problem or request reported by a resident (诉求/工单).")
@@ -433,8 +437,13 @@ class Issue(relay.Node):
         last: Annotated[int | None, LAST] = None,
         before: Annotated[str | None, BEFORE] = None,
     ) -> Connection[IssueEvent]:
-        events = await EventsByIssueIdLoader(info).load(self.id)
-        page = slice_page(events, "id", first, after, last=last, before=before)
+        span = Span(
+            first=None if first is None else page_size(first, "first"),
+            after=None if after is None else decode_cursor(after, "after"),
+            last=None if last is None else page_size(last, "last"),
+            before=None if before is None else decode_cursor(before, "before"),
+        )
+        page = await TimelinePageByIssueIdLoader(info).load((self.id, span))
         return Connection.of(page, IssueEvent.from_model)
 
     @strawberry.field(description="The mutations the viewer may perform on this issue now.")
@@ -473,6 +482,46 @@ class IssueFilter:
     search: str | None = strawberry.field(default=None, description="Words in the title.")
 
 
+IssueCountKey = queries.CountKey
+graphql_enum(
+    IssueCountKey,
+    "What `issueCounts` groups by.",
+    {
+        IssueCountKey.STATUS: "The issue's status.",
+        IssueCountKey.CATEGORY: "The issue's category.",
+        IssueCountKey.LEVEL: "The handling level.",
+        IssueCountKey.REGION: "The child of the filter's `regionId` the issue is in (needs "
+        "`regionId`); issues of that region itself, in none of its children, have `region` "
+        "null.",
+    },
+    name="IssueCountKey",
+)
+
+
+@strawberry.type(description="How many issues one group holds (`issueCounts`).")
+class IssueCount:
+    count: int = strawberry.field(description="How many issues.")
+    status: IssueStatus | None = strawberry.field(
+        description="The group's status; null unless grouped by STATUS."
+    )
+    category: IssueCategory | None = strawberry.field(
+        description="The group's category; null unless grouped by CATEGORY."
+    )
+    level: RegionLevel | None = strawberry.field(
+        description="The group's handling level; null unless grouped by LEVEL."
+    )
+    region_id: strawberry.Private[int | None]
+
+    @strawberry.field(
+        description="The child region of `filter.regionId` (grouped by REGION); null for "
+        "the region itself, and when not grouped by REGION."
+    )
+    async def region(self, info: Info) -> Region | None:
+        if self.region_id is None:
+            return None
+        return Region.from_model(present(await RegionByIdLoader(info).load(self.region_id)))
+
+
 @strawberry.type
 class IssueQueries:
     @strawberry.field(description="One issue by ID; null when there is none or it is not visible.")
@@ -494,6 +543,35 @@ class IssueQueries:
     ) -> Connection[Issue]:
         page = await queries.issues(info.context, filter, first, after)
         return Connection.of(page, Issue.from_model)
+
+    @strawberry.field(
+        description="How many issues `issues(filter)` would list, per group: by status, "
+        "category, handling level and child region, in any combination (one database "
+        "statement). Without `groupBy`, one group: the total. Groups with no issues are left "
+        "out."
+    )
+    async def issue_counts(
+        self,
+        info: Info,
+        group_by: Annotated[
+            list[IssueCountKey],
+            strawberry.argument(description="The keys to group by; none for the total."),
+        ],
+        filter: Annotated[
+            IssueFilter | None, strawberry.argument(description="Which issues; all by default.")
+        ] = None,
+    ) -> list[IssueCount]:
+        counts = await queries.issue_counts(info.context, filter, group_by)
+        return [
+            IssueCount(
+                count=c.count,
+                status=c.status,
+                category=c.category,
+                level=c.level,
+                region_id=c.region_id,
+            )
+            for c in counts
+        ]
 
 
 # --- mutations ---------------------------------------------------------------------------

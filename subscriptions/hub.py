@@ -124,10 +124,10 @@ class Fanout:
     of their grants; a viewer the render asked about gets a render of its own.
     """
 
-    __slots__ = ("db", "entry", "loaders", "renders", "subject")
+    __slots__ = ("db", "entry", "loaders", "reads", "renders", "subject")
 
     def __init__(self, db: Database, entry: LogEntry, topic: Topic, subject: Any) -> None:
-        self.db = db
+        self.db = self.reads = db  # loaders read with `reads`: a short session per batch
         self.entry = entry
         self.subject = subject
         self.loaders: dict[type, Any] = {}

@@ -611,7 +611,10 @@ def broken_database(server: ServerThread) -> None:
         def __getattr__(self, name: str):
             raise RuntimeError("secret: the database password is hunter2")
 
-    endpoint.make_context = lambda viewer, lang: replace(made(viewer, lang), db=Broken())
+    broken = Broken()
+    endpoint.make_context = lambda viewer, lang: replace(
+        made(viewer, lang), db=broken, reads=broken
+    )
 
 
 @pytest.mark.parametrize("production", [True, False], ids=["production", "development"])

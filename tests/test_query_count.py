@@ -27,4 +27,4 @@ def test_issue_page_statement_count_does_not_grow_with_page_size(api: Api, count
     small, large = statements(2), statements(12)
     assert small == large, f"{small} statements for 2 issues but {large} for 12"
     print(f"issues page: {large} SQL statements for 2 and for 12 issues")
-    assert large <= 14, f"{large} statements for one page"
+    assert large <= 10, f"{large} statements for one page"

@@ -30,6 +30,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "您经手办理此诉求，不能评价或申诉：任何人都不能评价自己的工作。",
         "You handle this issue, so you cannot rate it or appeal: nobody rates their own work.",
     ),
+    "region_required": (
+        "按下级地区分组需要在筛选条件中指定地区（regionId）。",
+        "Grouping by child region needs a region in the filter (regionId).",
+    ),
     "rating_range": ("评分必须在 1 到 5 之间。", "The rating must be between 1 and 5."),
     "not_staff": (
         "只能指派给本辖区内具有工作人员（STAFF）角色的人。",

@@ -301,7 +301,7 @@ async def report(ctx: Context, input: Any) -> Result:
 
 
 async def _earlier_report(ctx: Context, viewer: Viewer, request_id: str) -> Result | None:
-    rows = await ctx.db.rows(
+    rows = await ctx.reads.rows(
         select(Issue, IssueEvent)
         .join(IssueEvent, IssueEvent.issue_id == Issue.id)
         .where(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, not_, select
+from sqlalchemy import Select, and_, func, not_, select
+from sqlalchemy.orm import aliased
 
 from core.context import Context
 from core.errors import BadRequest
@@ -13,7 +17,8 @@ from core.ids import parse_id
 from core.pagination import Page, paginate
 from core.permissions import readable, under
 from models.base import utcnow
-from models.issues import OPEN_STATUSES, Issue
+from models.issues import OPEN_STATUSES, Issue, IssueCategory, IssueStatus
+from models.regions import Region, RegionLevel
 from resolvers.issues import policy
 from resolvers.issues.loaders import IssueByIdLoader
 from resolvers.regions import require_region
@@ -35,11 +40,79 @@ def overdue_condition(now=None):
 
 async def issues(ctx: Context, flt: Any, first: int | None, after: str | None) -> Page:
     """`flt` is an IssueFilter (any object with its attributes), or None."""
+    stmt, _ = await _filtered(ctx, flt)
+    page = await paginate(ctx.reads, stmt, Issue.id, first=first, after=after, descending=True)
+    # The page's issues are loaded: what asks for them by id (an event's issue) finds them.
+    IssueByIdLoader(ctx).prime_many({issue.id: issue for issue in page.items})
+    return page
+
+
+class CountKey(enum.Enum):
+    STATUS = "status"
+    CATEGORY = "category"
+    LEVEL = "level"
+    REGION = "region"
+
+
+@dataclass(frozen=True)
+class Count:
+    """One group of `issue_counts`: the value of each key grouped by (None for the others,
+    and for REGION: issues of the filter's region itself, in none of its children)."""
+
+    count: int
+    status: IssueStatus | None = None
+    category: IssueCategory | None = None
+    level: RegionLevel | None = None
+    region_id: int | None = None
+
+
+async def issue_counts(ctx: Context, flt: Any, group_by: Sequence[CountKey]) -> list[Count]:
+    """The issues `issues(filter)` would list, counted per group in one statement: by
+    status, category, handling level, and child region of `filter.regionId`."""
+    stmt, region = await _filtered(ctx, flt)
+    keys = list(dict.fromkeys(group_by))  # each once, in the order given
+    columns: dict[CountKey, Any] = {
+        CountKey.STATUS: Issue.status,
+        CountKey.CATEGORY: Issue.category,
+        CountKey.LEVEL: Issue.level,
+    }
+    if CountKey.REGION in keys:
+        if region is None:
+            raise BadRequest("region_required", field="groupBy")
+        child = aliased(Region)
+        child_end = func.substr(child.path, 1, func.length(child.path) - 1).concat("0")
+        stmt = stmt.outerjoin(
+            child,
+            and_(
+                child.parent_id == region.id,
+                Issue.region_path >= child.path,
+                Issue.region_path < child_end,
+            ),
+        )
+        columns[CountKey.REGION] = child.id
+    grouped = [columns[k] for k in keys]
+    counted = stmt.with_only_columns(*grouped, func.count(), maintain_column_froms=True)
+    rows = await ctx.reads.rows(counted.group_by(*grouped).order_by(*grouped))
+    return [
+        Count(
+            count=row[-1],
+            **{
+                k.value if k is not CountKey.REGION else "region_id": v
+                for k, v in zip(keys, row, strict=False)
+            },
+        )
+        for row in rows
+    ]
+
+
+async def _filtered(ctx: Context, flt: Any) -> tuple[Select, Region | None]:
+    """The issues the viewer may see that meet the filter, and the filter's region."""
     viewer = ctx.require_viewer()
     if flt is not None and flt.search and len(flt.search) > ctx.settings.max_search_length:
         # Bounded (MAX_SEARCH_LENGTH): a long pattern costs the database, and SQLite refuses it.
         raise BadRequest("too_long", field="filter.search", max=ctx.settings.max_search_length)
     stmt = select(Issue).where(policy.visible_issues(viewer))
+    region = None
     if flt is not None:
         if flt.region_id is not None:
             region = await require_region(ctx, flt.region_id, "filter.regionId")
@@ -59,4 +132,4 @@ async def issues(ctx: Context, flt: Any, first: int | None, after: str | None) -
             stmt = stmt.where((Issue.reporter_id == viewer.id) | (Issue.filed_by_id == viewer.id))
         if flt.search:
             stmt = stmt.where(Issue.title.contains(flt.search, autoescape=True))
-    return await paginate(ctx.db, stmt, Issue.id, first=first, after=after, descending=True)
+    return stmt, region
