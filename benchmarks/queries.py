@@ -12,16 +12,23 @@ its own (PostgreSQL: `bench_queries_<pid>` on `--postgres-server`, dropped at th
 Then starts the real server in a second process (`uvicorn benchmarks.handwritten:app`, one
 worker: `server.create_app()` with the hand-written endpoints of `benchmarks/handwritten.py`
 mounted in the same process, on the same database) and, from this process, one request at a
-time, for each request below: signs in as several accounts of the role (tokens written into
-the database, as `login` writes them), rotating through them; checks that /graphql and the
-hand-written endpoint answer the same bytes (it stops, loudly, if they do not, after one
-retry in case a photo link's 10-minute window turned between the two); warms up; then times
-`n` requests to /graphql, then `n` to the hand-written endpoint, and reads around each series:
+time, for each request (`scenarios_of`): county officials' first page of 50 issues
+(`handwritten.TOTAL_QUERY`: region, reporter, photos, the last three timeline events) with
+and without `totalCount` (`PAGE_QUERY`); the first pages of township officials and deputies
+of busy townships, and of village officials of busy and of quiet villages; county officials'
+pages filtered by statuses, category, overdue, and a busy township's regionId; page 2 and
+page 50 after cursors; the dashboard's counts by status (`COUNTS_QUERY`, eight aliased
+`totalCount`s, and `issueCounts` where the schema has it). For each, it signs in as several
+accounts of the role (tokens written into the database, as `login` writes them), rotating
+through them; checks that /graphql and the hand-written endpoint answer the same bytes (it
+stops, loudly, if they do not, after one retry in case a photo link's 10-minute window or an
+issue's deadline turned between the two); warms up; then times `n` requests to /graphql,
+then `n` to the hand-written endpoint, and reads around each series:
 
 - latency: median and p90, client side;
 - server CPU per request: the server process's CPU time (all its threads, from
-  /proc/<pid>/task/*/schedstat in nanoseconds; /proc/<pid>/stat's utime + stime counts 10 ms
-  ticks, too coarse for a few ms a request: `--json` has both);
+  /proc/<pid>/task/*/schedstat in nanoseconds; `--json` also has /proc/<pid>/stat's
+  utime + stime, in 10 ms ticks, which agrees over a series);
 - database CPU per request (PostgreSQL, which runs on this machine: the same for every
   backend process of the benchmark's database in pg_stat_activity; SQLite runs inside the
   server process, so its CPU is in the server's);
