@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import gc
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
@@ -564,9 +563,10 @@ def __getattr__(name: str):
     """`benchmarks.handwritten:app`, built on first use and frozen out of the garbage
     collector's view as `server:app` is."""
     if name == "app":
+        from server import settle_gc
+
         globals()["app"] = create()
-        gc.collect()
-        gc.freeze()
+        settle_gc()
         return globals()["app"]
     raise AttributeError(name)
 

@@ -2,7 +2,7 @@
 per message that the measurement is of the server, not of the client.
 
 A plain asyncio protocol: it speaks just enough RFC 6455 (handshake, masked text frames out,
-unmasked frames in, pong for ping) and timestamps each text frame as it arrives.
+unmasked frames in, pong for ping, frame-level and the protocol's) and timestamps each text frame as it arrives.
 """
 
 from __future__ import annotations
@@ -70,7 +70,10 @@ class LeanSocket(asyncio.Protocol):
             if len(buffer) < start + n:
                 break
             payload, buffer = buffer[start : start + n], buffer[start + n :]
-            if opcode == 0x1:
+            if opcode == 0x1 and payload == b'{"type":"ping"}':
+                # graphql-transport-ws keepalive (WS_PING_INTERVAL): answered, not counted.
+                self.send_json({"type": "pong"})
+            elif opcode == 0x1:
                 self.texts += 1
                 if b'"type":"error"' in payload or b'"errors":' in payload:
                     self.errors += 1
