@@ -2,7 +2,8 @@
 per message that the measurement is of the server, not of the client.
 
 A plain asyncio protocol: it speaks just enough RFC 6455 (handshake, masked text frames out,
-unmasked frames in, pong for ping, frame-level and the protocol's) and timestamps each text frame as it arrives.
+unmasked frames in, pong for ping, frame-level and the protocol's) and timestamps each text
+frame as it arrives.
 """
 
 from __future__ import annotations
