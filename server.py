@@ -418,7 +418,7 @@ def create_app(settings: Settings | None = None) -> App:
     )
     app.state.settings, app.state.db, app.state.storage = settings, db, storage
     app.state.hub = hub
-    # Bounds photo decoding across every request of this app (resolvers/issues/photos.py).
+    # Bounds photo decoding across every request of this app (core/photos.py).
     app.state.image_decoder = ImageDecoder(
         concurrency=settings.max_concurrent_decodes, max_pixels=settings.max_photo_pixels
     )

@@ -173,3 +173,22 @@ class Reads:
             session, self.session = self.session, None
             if session is not None:
                 await session.close()
+
+
+async def upsert(
+    session: AsyncSession, model: Any, values: dict[str, Any], keys: Sequence[str]
+) -> None:
+    """Insert a row, or update the one with the same `keys` (a unique constraint): one
+    statement, so two writers racing for a new row both succeed, the later one's values
+    kept (PostgreSQL's and SQLite's `ON CONFLICT ... DO UPDATE`)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    changed = {k: v for k, v in values.items() if k not in keys}
+    statement = insert(model).values(**values)
+    if changed:
+        statement = statement.on_conflict_do_update(index_elements=list(keys), set_=changed)
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=list(keys))
+    await session.execute(statement)

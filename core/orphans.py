@@ -25,10 +25,11 @@ from core.db import Database
 from core.storage import Storage
 from models.base import utcnow
 from models.issues import Photo
+from models.villages import VillageCover
 
 log = logging.getLogger("grassroots.orphans")
-# Every column whose values are storage keys. Photos are the only files today.
-REFERENCES = (Photo.storage_key,)
+# Every column whose values are storage keys: a file no row names is an orphan.
+REFERENCES = (Photo.storage_key, VillageCover.storage_key)
 
 
 async def sweep_orphans(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from core.config import Settings
 from core.db import Database
 from core.storage import Storage
-from demo import issues, people
+from demo import issues, people, villages
 
 PASSWORD = "demo-password"
 
@@ -17,4 +17,5 @@ PASSWORD = "demo-password"
 async def load_demo(db: Database, storage: Storage, settings: Settings) -> None:
     async with db.transaction() as session:
         world = await people.load(session, PASSWORD)
+        await villages.load(session, storage, world)
         await issues.load(session, storage, settings, world)

@@ -22,9 +22,10 @@ from schema.extensions import CachedDocuments, ErrorPolicy, OneConnection, log_u
 from schema.issues import IssueMutations, IssueQueries, IssueSubscriptions
 from schema.limits import DocumentCache, query_limits
 from schema.regions import RegionQueries
+from schema.villages import VillageMutations, VillageQueries
 
-QUERIES = (AccountQueries, RegionQueries, IssueQueries)
-MUTATIONS = (AccountMutations, IssueMutations)
+QUERIES = (AccountQueries, RegionQueries, VillageQueries, IssueQueries)
+MUTATIONS = (AccountMutations, IssueMutations, VillageMutations)
 SUBSCRIPTIONS = (IssueSubscriptions,)
 
 

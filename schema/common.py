@@ -18,6 +18,7 @@ from strawberry.types import Info
 from strawberry.types.scalar import ScalarDefinition
 
 from core.errors import ErrorCode, UserFailure, translate
+from core.media import signed_url
 from core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, encode_cursor
 
 # Strawberry's built-in scalars, described and pointing at their specifications so that
@@ -150,3 +151,37 @@ class Connection(relay.Connection[NodeType], Generic[NodeType]):
             ),
             page=page,
         )
+
+
+@strawberry.type(description="An uploaded photo; `url` is a signed link that expires.")
+class Photo:
+    content_type: str = strawberry.field(description="`image/jpeg`, `image/png` or `image/webp`.")
+    width: int = strawberry.field(description="In pixels.")
+    height: int = strawberry.field(description="In pixels.")
+    size: int = strawberry.field(description="In bytes.")
+    key: strawberry.Private[str]
+
+    @classmethod
+    def from_model(cls, row: Any) -> Photo:
+        """From any row with the photo columns (an issue's, a post's, a village cover)."""
+        return cls(
+            content_type=row.content_type,
+            width=row.width,
+            height=row.height,
+            size=row.size,
+            key=row.storage_key,
+        )
+
+    @strawberry.field(
+        description="Where to load the image (an `<img src>` works: the link is signed, no "
+        "header needed). It expires within the hour: query again for a fresh one. Absolute: "
+        "on the server's PUBLIC_BASE_URL, else on the scheme and host the request came to "
+        "(in subscription events without PUBLIC_BASE_URL, a path on the API's origin)."
+    )
+    def url(self, info: Info) -> str:
+        context = info.context
+        settings = context.settings
+        path = signed_url(settings.secret_key, self.key, settings.photo_url_ttl_seconds)
+        request = context.request
+        base = settings.public_base_url or (str(request.base_url) if request else "")
+        return base.rstrip("/") + path

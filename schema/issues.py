@@ -16,7 +16,6 @@ from strawberry.types import Info
 
 from core.ids import node_pk
 from core.loaders import present
-from core.media import signed_url
 from core.pagination import decode_cursor, encode_cursor, page_size
 from models import issues as m
 from models.base import utcnow
@@ -30,7 +29,17 @@ from resolvers.issues.loaders import (
 )
 from resolvers.regions import RegionByIdLoader
 from schema.accounts import Account, account_or_none
-from schema.common import AFTER, BEFORE, FIRST, LAST, Connection, UserError, graphql_enum, payload
+from schema.common import (
+    AFTER,
+    BEFORE,
+    FIRST,
+    LAST,
+    Connection,
+    Photo,
+    UserError,
+    graphql_enum,
+    payload,
+)
 from schema.regions import Region, RegionLevel
 
 # The models' enums, registered as GraphQL enums.
@@ -144,39 +153,6 @@ _TRANSITIONS_OF = {a: (a.value,) for a in IssueAction} | {
     IssueAction.RATE: ("rate", "rate_low"),
     IssueAction.REOPEN: ("reopen", "appeal"),
 }
-
-
-@strawberry.type(description="An uploaded photo; `url` is a signed link that expires.")
-class Photo:
-    content_type: str = strawberry.field(description="`image/jpeg`, `image/png` or `image/webp`.")
-    width: int = strawberry.field(description="In pixels.")
-    height: int = strawberry.field(description="In pixels.")
-    size: int = strawberry.field(description="In bytes.")
-    key: strawberry.Private[str]
-
-    @classmethod
-    def from_model(cls, row: m.Photo) -> Photo:
-        return cls(
-            content_type=row.content_type,
-            width=row.width,
-            height=row.height,
-            size=row.size,
-            key=row.storage_key,
-        )
-
-    @strawberry.field(
-        description="Where to load the image (an `<img src>` works: the link is signed, no "
-        "header needed). It expires within the hour: query again for a fresh one. Absolute: "
-        "on the server's PUBLIC_BASE_URL, else on the scheme and host the request came to "
-        "(in subscription events without PUBLIC_BASE_URL, a path on the API's origin)."
-    )
-    def url(self, info: Info) -> str:
-        context = info.context
-        settings = context.settings
-        path = signed_url(settings.secret_key, self.key, settings.photo_url_ttl_seconds)
-        request = context.request
-        base = settings.public_base_url or (str(request.base_url) if request else "")
-        return base.rstrip("/") + path
 
 
 @strawberry.type(description="The time window a home-service visit is booked for.")

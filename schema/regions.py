@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -14,6 +14,9 @@ from core.loaders import present
 from models import regions as m
 from resolvers import regions as r
 from schema.common import AFTER, FIRST, Connection, graphql_enum
+
+if TYPE_CHECKING:
+    from schema.villages import VillageProfile
 
 RegionLevel = m.RegionLevel  # the model's enum, registered as a GraphQL enum:
 graphql_enum(
@@ -36,11 +39,17 @@ class Region(relay.Node):
     level: RegionLevel = strawberry.field(description="Where it sits in the tree.")
     code: str = strawberry.field(description="The official administrative code.")
     parent_id: strawberry.Private[int | None]
+    row: strawberry.Private[m.Region]
 
     @classmethod
     def from_model(cls, row: m.Region) -> Region:
         return cls(
-            id=row.id, name=row.name, level=row.level, code=row.code, parent_id=row.parent_id
+            id=row.id,
+            name=row.name,
+            level=row.level,
+            code=row.code,
+            parent_id=row.parent_id,
+            row=row,
         )
 
     @classmethod
@@ -53,6 +62,17 @@ class Region(relay.Node):
         if self.parent_id is None:
             return None
         return Region.from_model(present(await r.RegionByIdLoader(info).load(self.parent_id)))
+
+    @strawberry.field(
+        description="A village's profile (its home page: population, introduction, cover "
+        "photo, committee, courtyards and grid heads, figures); null for other levels."
+    )
+    def profile(
+        self,
+    ) -> Annotated[VillageProfile, strawberry.lazy("schema.villages")] | None:
+        from schema.villages import VillageProfile
+
+        return VillageProfile.of(self.row) if self.level is RegionLevel.VILLAGE else None
 
     @strawberry.field(description="The regions one level down, by ID.")
     async def children(

@@ -18,7 +18,7 @@ import pytest
 from PIL import ExifTags, Image
 
 import core.images as core_images
-import resolvers.issues.photos as photos_module
+import core.photos as photos_module
 from core.config import Settings
 from core.db import Database, create_engine
 from core.images import ImageDecoder, NotAnImage, check_image

@@ -1,0 +1,77 @@
+"""Per-request loaders for village profiles, their committees, grid heads and figures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, func, select
+
+from core.loaders import Loader, by_key, group_by_key
+from models.accounts import Account, Role, RoleGrant
+from models.issues import Issue
+from models.regions import Region
+from models.villages import CommitteeMember, VillageCover, VillageProfile
+
+
+class ProfileByRegionIdLoader(Loader[int, VillageProfile | None]):
+    async def batch_load(self, keys):
+        rows = await self.reads.all(
+            select(VillageProfile).where(VillageProfile.region_id.in_(keys))
+        )
+        return by_key(keys, rows, lambda p: p.region_id)
+
+
+class CoverByRegionIdLoader(Loader[int, VillageCover | None]):
+    async def batch_load(self, keys):
+        rows = await self.reads.all(select(VillageCover).where(VillageCover.region_id.in_(keys)))
+        return by_key(keys, rows, lambda c: c.region_id)
+
+
+class CommitteeByRegionIdLoader(Loader[int, list[CommitteeMember]]):
+    async def batch_load(self, keys):
+        rows = await self.reads.all(
+            select(CommitteeMember)
+            .where(CommitteeMember.region_id.in_(keys))
+            .order_by(CommitteeMember.region_id, CommitteeMember.position)
+        )
+        return group_by_key(keys, rows, lambda m: m.region_id)
+
+
+class GridHeadsByRegionIdLoader(Loader[int, list[Account]]):
+    """The accounts holding GRID_HEAD on each region (a courtyard), in grant order."""
+
+    async def batch_load(self, keys):
+        rows = await self.reads.rows(
+            select(RoleGrant.region_id, Account)
+            .join(Account, Account.id == RoleGrant.account_id)
+            .where(RoleGrant.region_id.in_(keys), RoleGrant.role == Role.GRID_HEAD)
+            .order_by(RoleGrant.id)
+        )
+        grouped = group_by_key(keys, rows, lambda row: row[0])
+        return [[row[1] for row in group] for group in grouped]
+
+
+class IssuesSinceByRegionIdLoader(Loader[tuple[int, datetime], int]):
+    """How many issues were reported in each region (and below) since a time: one grouped
+    statement for every village of a page, each region's issues found by path range."""
+
+    async def batch_load(self, keys):
+        counts: dict[tuple[int, datetime], int] = {}
+        for since in {s for _, s in keys}:
+            ids = [pk for pk, s in keys if s == since]
+            end = func.substr(Region.path, 1, func.length(Region.path) - 1).concat("0")
+            rows = await self.reads.rows(
+                select(Region.id, func.count(Issue.id))
+                .join(
+                    Issue,
+                    and_(
+                        Issue.region_path >= Region.path,
+                        Issue.region_path < end,
+                        Issue.created_at >= since,
+                    ),
+                )
+                .where(Region.id.in_(ids))
+                .group_by(Region.id)
+            )
+            counts.update({(pk, since): n for pk, n in rows})
+        return [counts.get(key, 0) for key in keys]

@@ -1,0 +1,38 @@
+"""Reading villages: one by ID (null for an ID that is no village), and their figures."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from core.context import Context
+from core.ids import parse_id
+from core.permissions import readable
+from models.base import utcnow
+from models.regions import Region
+from resolvers.regions import RegionByIdLoader
+from resolvers.villages import policy
+from resolvers.villages.loaders import IssuesSinceByRegionIdLoader
+
+# Figures count by the calendar of the people reading them: China Standard Time.
+CHINA = timezone(timedelta(hours=8), "CST")
+
+
+async def village(ctx: Context, village_id: str) -> Region | None:
+    """The village, or null when the ID is no village (a township's, say) or no region."""
+    row = await RegionByIdLoader(ctx).load(parse_id(village_id, "Region"))
+    return readable(ctx.viewer, row, policy.can_read_village)
+
+
+def month_start(now: datetime | None = None) -> datetime:
+    """The start of the current calendar month in China, as a UTC-aware datetime."""
+    local = (now or utcnow()).astimezone(CHINA)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def week_start(now: datetime | None = None) -> datetime:
+    """Seven days ago: "this week" is the last seven days, not a calendar week."""
+    return (now or utcnow()) - timedelta(days=7)
+
+
+async def issues_this_month(ctx: Context, region_id: int) -> int:
+    return await IssuesSinceByRegionIdLoader(ctx).load((region_id, month_start()))
