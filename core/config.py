@@ -51,6 +51,12 @@ class Settings:
     max_search_length: int = 100  # characters of a `search` argument
     metrics_token: str | None = field(default=None, repr=False)  # else /metrics: loopback only
     reports_per_hour: int = 20
+    # The village feed (resolvers/posts): see the limits table in README.md.
+    post_max_length: int = 5000  # characters of a post's body
+    max_post_photos: int = 9  # photos of one post
+    comment_max_length: int = 500  # characters of a comment
+    posts_per_hour: int = 20  # per account (the village's officials are not limited)
+    comments_per_minute: int = 5  # per account
     login_failures_per_hour: int = 10  # per phone and source (client address)
     login_source_failures_per_hour: int = 100  # per source, whatever the phone
     login_checks_per_minute: int = 120  # password hash checks, all sources together
@@ -131,6 +137,11 @@ class Settings:
             max_search_length=int(env.get("MAX_SEARCH_LENGTH") or 100),
             metrics_token=env.get("METRICS_TOKEN") or None,
             reports_per_hour=int(env.get("REPORTS_PER_HOUR") or 20),
+            post_max_length=int(env.get("POST_MAX_LENGTH") or 5000),
+            max_post_photos=int(env.get("MAX_POST_PHOTOS") or 9),
+            comment_max_length=int(env.get("COMMENT_MAX_LENGTH") or 500),
+            posts_per_hour=int(env.get("POSTS_PER_HOUR") or 20),
+            comments_per_minute=int(env.get("COMMENTS_PER_MINUTE") or 5),
             login_failures_per_hour=int(env.get("LOGIN_FAILURES_PER_HOUR") or 10),
             login_source_failures_per_hour=int(env.get("LOGIN_SOURCE_FAILURES_PER_HOUR") or 100),
             login_checks_per_minute=int(env.get("LOGIN_CHECKS_PER_MINUTE") or 120),

@@ -1,4 +1,5 @@
-"""Keyset pagination over one unique, ordered column; cursors are opaque."""
+"""Keyset pagination over one unique, ordered column, or a composite key (a tuple of
+columns whose values together are unique, e.g. a feed's `(pin, id)`); cursors are opaque."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, false, func, literal, select, tuple_
 
 from core.db import Reader
 from core.errors import BadRequest
@@ -20,17 +21,25 @@ DEFAULT_PAGE_SIZE = 20
 T = TypeVar("T")
 
 
-def encode_cursor(key: int) -> str:
-    return base64.urlsafe_b64encode(f"k:{key}".encode()).decode()
+def encode_cursor(key: int | tuple[int, ...]) -> str:
+    text = ",".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
+    return base64.urlsafe_b64encode(f"k:{text}".encode()).decode()
 
 
 def decode_cursor(cursor: str, field: str = "after") -> int:
+    (key,) = decode_keys(cursor, 1, field)
+    return key
+
+
+def decode_keys(cursor: str, size: int, field: str = "after") -> tuple[int, ...]:
+    """The `size` numbers of a cursor (one for a plain key); VALIDATION at `field` if it is
+    not a cursor of that shape."""
     try:
         prefix, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        key = int(value)
-        if prefix != "k" or not 0 <= key <= MAX_PK:
+        keys = tuple(int(part) for part in value.split(","))
+        if prefix != "k" or len(keys) != size or not all(0 <= k <= MAX_PK for k in keys):
             raise ValueError(cursor)
-        return key
+        return keys
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise BadRequest("bad_cursor", field=field) from None
 
@@ -53,7 +62,7 @@ class Page(Generic[T]):
     asks for `totalCount` (a count of a county's issues costs more than the page)."""
 
     items: Sequence[T]
-    keys: Sequence[int]
+    keys: Sequence[Any]  # each item's key: an int, or a tuple for a composite key
     has_next: bool
     total: Callable[[], Awaitable[int]]
     has_previous: bool = False
@@ -90,20 +99,29 @@ async def paginate(
     after: str | None,
     descending: bool = False,
 ) -> Page:
-    """`stmt` selects one entity; `key` is its unique ordering column (e.g. `Issue.id`).
+    """`stmt` selects one entity; `key` is its unique ordering column (e.g. `Issue.id`), or
+    a tuple of integer columns ordered together (a row-value comparison, `(pin, id) < (1, 9)`,
+    which an index on those columns serves; cursors then carry every value).
 
     One statement: the page (keyset: `key` beyond the cursor, one row more than asked, to
     know whether more follow) and, after a cursor, whether the list holds anything up to
     it (an uncorrelated EXISTS: evaluated once). The count is a statement of its own, run
     only when `Page.total()` is awaited."""
     limit = page_size(first)
-    seen = decode_cursor(after) if after is not None else None
+    columns = key if isinstance(key, tuple) else (key,)
+    ordered = tuple_(*columns) if len(columns) > 1 else columns[0]
+    seen: Any = None
+    if after is not None:
+        seen = decode_keys(after, len(columns))
+        seen = tuple_(*(literal(v, c.type) for v, c in zip(seen, columns, strict=True)))
+        seen = seen if len(columns) > 1 else seen.clauses[0]
     page, earlier = stmt, None
     if seen is not None:
-        earlier = stmt.where(key >= seen if descending else key <= seen).exists()
-        page = stmt.where(key < seen if descending else key > seen)
+        earlier = stmt.where(ordered >= seen if descending else ordered <= seen).exists()
+        page = stmt.where(ordered < seen if descending else ordered > seen)
     page = page.add_columns((earlier if earlier is not None else false()).label("earlier"))
-    page = page.order_by(key.desc() if descending else key.asc()).limit(limit + 1)
+    page = page.order_by(*(c.desc() if descending else c.asc() for c in columns))
+    page = page.limit(limit + 1)
     rows = list(await reads.rows(page)) if limit else []
     if rows:
         has_previous = bool(rows[0][1])
@@ -119,7 +137,12 @@ async def paginate(
 
     return Page(
         items=items,
-        keys=[getattr(item, key.key) for item in items],
+        keys=[
+            tuple(getattr(item, c.key) for c in columns)
+            if len(columns) > 1
+            else getattr(item, columns[0].key)
+            for item in items
+        ],
         has_next=len(rows) > limit,
         total=total,
         has_previous=has_previous,

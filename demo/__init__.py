@@ -9,7 +9,7 @@ from __future__ import annotations
 from core.config import Settings
 from core.db import Database
 from core.storage import Storage
-from demo import issues, people, villages
+from demo import issues, people, posts, villages
 
 PASSWORD = "demo-password"
 
@@ -18,4 +18,5 @@ async def load_demo(db: Database, storage: Storage, settings: Settings) -> None:
     async with db.transaction() as session:
         world = await people.load(session, PASSWORD)
         await villages.load(session, storage, world)
+        await posts.load(session, storage, world)
         await issues.load(session, storage, settings, world)

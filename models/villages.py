@@ -55,3 +55,13 @@ class CommitteeMember(Base):
     post: Mapped[str] = mapped_column(String(50))
     office_hours: Mapped[str | None] = mapped_column(String(200))
     public_phone: Mapped[str | None] = mapped_column(String(20))
+
+
+class Follow(Base):
+    """An account following a village it need not live in (a digital villager, 数字村民)."""
+
+    __tablename__ = "village_follows"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

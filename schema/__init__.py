@@ -21,11 +21,12 @@ from schema.common import SCALAR_OVERRIDES, root_type
 from schema.extensions import CachedDocuments, ErrorPolicy, OneConnection, log_unexpected
 from schema.issues import IssueMutations, IssueQueries, IssueSubscriptions
 from schema.limits import DocumentCache, query_limits
+from schema.posts import PostMutations, PostQueries
 from schema.regions import RegionQueries
-from schema.villages import VillageMutations, VillageQueries
+from schema.villages import FollowMutations, VillageMutations, VillageQueries
 
-QUERIES = (AccountQueries, RegionQueries, VillageQueries, IssueQueries)
-MUTATIONS = (AccountMutations, IssueMutations, VillageMutations)
+QUERIES = (AccountQueries, RegionQueries, VillageQueries, PostQueries, IssueQueries)
+MUTATIONS = (AccountMutations, IssueMutations, VillageMutations, FollowMutations, PostMutations)
 SUBSCRIPTIONS = (IssueSubscriptions,)
 
 

@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from models import regions as rm
 from models import villages as m
-from resolvers.regions import ChildrenByRegionIdLoader
+from resolvers.regions import ChildrenByRegionIdLoader, RegionByIdLoader
 from resolvers.villages import mutations, policy, queries
 from resolvers.villages.loaders import (
     CommitteeByRegionIdLoader,
@@ -75,6 +75,10 @@ class VillageFigures:
     )
     async def issues_this_month(self, info: Info) -> int:
         return await queries.issues_this_month(info.context, self.region_id)
+
+    @strawberry.field(description="Posts published in the village's feed in the last 7 days.")
+    async def posts_this_week(self, info: Info) -> int:
+        return await queries.posts_this_week(info.context, self.region_id)
 
 
 @strawberry.type(description="A village's profile: what its home page shows.")
@@ -144,6 +148,17 @@ class VillageProfile:
     def can_edit(self, info: Info) -> bool:
         return policy.can_edit_village(info.context.viewer, self.row)
 
+    @strawberry.field(description="Whether the viewer follows the village (`followVillage`).")
+    async def viewer_follows(self, info: Info) -> bool:
+        return self.row.id in await queries.followed(info.context)
+
+    @strawberry.field(
+        description="Whether the viewer may read the village's feed: its members (who live "
+        "or work in it, and the officials and deputies above it) and its followers."
+    )
+    async def viewer_reads_feed(self, info: Info) -> bool:
+        return await queries.readable_feed(info.context, self.row) is not None
+
 
 @strawberry.type
 class VillageQueries:
@@ -158,6 +173,15 @@ class VillageQueries:
     ) -> Region | None:
         row = await queries.village(info.context, id)
         return Region.from_model(row) if row else None
+
+    @strawberry.field(
+        description="The villages the viewer follows (as a digital villager, 数字村民), by ID."
+    )
+    async def followed_villages(self, info: Info) -> list[Region]:
+        info.context.require_viewer()
+        ids = sorted(await queries.followed(info.context))
+        rows = await RegionByIdLoader(info).load_many(ids)
+        return [Region.from_model(r) for r in rows if r is not None]
 
 
 @strawberry.input(description="One committee seat of `updateVillageProfile`.")
@@ -237,3 +261,52 @@ class VillageMutations:
             return {"village": Region.from_model(row)}
 
         return await payload(info, UpdateVillageProfilePayload, changed())
+
+
+@strawberry.input(description="Input of `followVillage`.")
+class FollowVillageInput:
+    id: strawberry.ID = strawberry.field(description="The village's region ID.")
+
+
+@strawberry.input(description="Input of `unfollowVillage`.")
+class UnfollowVillageInput:
+    id: strawberry.ID = strawberry.field(description="The village's region ID.")
+
+
+@strawberry.type(description="What `followVillage` or `unfollowVillage` did.")
+class FollowVillagePayload:
+    village: Region | None = strawberry.field(
+        description="The village; null when `errors` is not empty."
+    )
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success."
+    )
+
+
+@strawberry.type
+class FollowMutations:
+    @strawberry.mutation(
+        description="Follow a village (a digital villager, 数字村民, of a hometown): read its "
+        "feed, comment and like. Following twice is following once."
+    )
+    async def follow_village(
+        self,
+        info: Info,
+        input: Annotated[FollowVillageInput, strawberry.argument(description="Which village.")],
+    ) -> FollowVillagePayload:
+        async def done() -> dict:
+            return {"village": Region.from_model(await mutations.follow(info.context, input, True))}
+
+        return await payload(info, FollowVillagePayload, done())
+
+    @strawberry.mutation(description="Stop following a village.")
+    async def unfollow_village(
+        self,
+        info: Info,
+        input: Annotated[UnfollowVillageInput, strawberry.argument(description="Which village.")],
+    ) -> FollowVillagePayload:
+        async def done() -> dict:
+            row = await mutations.follow(info.context, input, False)
+            return {"village": Region.from_model(row)}
+
+        return await payload(info, FollowVillagePayload, done())

@@ -316,6 +316,8 @@ def backend(request, tmp_path_factory) -> Iterator[Settings]:
         secret_key="test-secret",
         sweep_interval_seconds=0,  # the sweep is driven by the tests themselves
         reports_per_hour=1000,
+        posts_per_hour=1000,
+        comments_per_minute=1000,
         # The shared servers' test clients read when a test asks them to, not all the time
         # as graphql-ws does, so they would miss protocol pings while a long test runs; they
         # answer uvicorn's frame-level pings on their own. (tests/test_keepalive.py runs

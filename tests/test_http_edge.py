@@ -630,6 +630,11 @@ LIMITS = {
     "max_subscriptions_per_account": "MAX_SUBSCRIPTIONS_PER_ACCOUNT",
     "max_documents_per_account": "MAX_DOCUMENTS_PER_ACCOUNT",
     "max_batch_operations": "MAX_BATCH_OPERATIONS",
+    "post_max_length": "POST_MAX_LENGTH",
+    "max_post_photos": "MAX_POST_PHOTOS",
+    "comment_max_length": "COMMENT_MAX_LENGTH",
+    "posts_per_hour": "POSTS_PER_HOUR",
+    "comments_per_minute": "COMMENTS_PER_MINUTE",
     "ws_ping_interval_seconds": "WS_PING_INTERVAL",
     "ws_pong_timeout_seconds": "WS_PONG_TIMEOUT",
 }

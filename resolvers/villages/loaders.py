@@ -9,8 +9,9 @@ from sqlalchemy import and_, func, select
 from core.loaders import Loader, by_key, group_by_key
 from models.accounts import Account, Role, RoleGrant
 from models.issues import Issue
+from models.posts import Post
 from models.regions import Region
-from models.villages import CommitteeMember, VillageCover, VillageProfile
+from models.villages import CommitteeMember, Follow, VillageCover, VillageProfile
 
 
 class ProfileByRegionIdLoader(Loader[int, VillageProfile | None]):
@@ -72,6 +73,38 @@ class IssuesSinceByRegionIdLoader(Loader[tuple[int, datetime], int]):
                 )
                 .where(Region.id.in_(ids))
                 .group_by(Region.id)
+            )
+            counts.update({(pk, since): n for pk, n in rows})
+        return [counts.get(key, 0) for key in keys]
+
+
+class FollowedByAccountIdLoader(Loader[int, frozenset[int]]):
+    """The ids of the villages each account follows."""
+
+    async def batch_load(self, keys):
+        rows = await self.reads.rows(
+            select(Follow.account_id, Follow.village_id).where(Follow.account_id.in_(keys))
+        )
+        grouped = group_by_key(keys, rows, lambda row: row[0])
+        return [frozenset(row[1] for row in group) for group in grouped]
+
+
+class PostsSinceByRegionIdLoader(Loader[tuple[int, datetime], int]):
+    """How many posts (not deleted) each village published since a time: one grouped
+    statement for every village of a page."""
+
+    async def batch_load(self, keys):
+        counts: dict[tuple[int, datetime], int] = {}
+        for since in {s for _, s in keys}:
+            ids = [pk for pk, s in keys if s == since]
+            rows = await self.reads.rows(
+                select(Post.village_id, func.count())
+                .where(
+                    Post.village_id.in_(ids),
+                    Post.created_at >= since,
+                    Post.deleted_at.is_(None),
+                )
+                .group_by(Post.village_id)
             )
             counts.update({(pk, since): n for pk, n in rows})
         return [counts.get(key, 0) for key in keys]

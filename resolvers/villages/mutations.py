@@ -16,7 +16,7 @@ from core.mutations import Work
 from core.photos import read_photo, stage
 from models.base import utcnow
 from models.regions import Region
-from models.villages import CommitteeMember, VillageCover, VillageProfile
+from models.villages import CommitteeMember, Follow, VillageCover, VillageProfile
 from resolvers.accounts import GrantsByAccountIdLoader, can_see_account
 from resolvers.villages import policy
 
@@ -140,3 +140,29 @@ async def _check_accounts(work: Work, village: Region, members: list[dict[str, A
         elif not policy.can_sit_on_committee(paths, village):
             v.fail(field, "not_in_village")
     v.done()
+
+
+async def follow(ctx: Context, input: Any, following: bool) -> Region:
+    """Follow (or stop following) a village: idempotent, one statement."""
+    work = Work(ctx)
+    pk = work.input.id(input.id, "Region", "id")
+    work.input.done()
+    async with ctx.db.sessions() as session:
+        region = await session.get(Region, pk)
+    village = work.found(region, policy.can_read_village)
+    if not policy.can_follow(work.viewer, village):
+        raise Forbidden()
+
+    async def write(session) -> None:
+        if following:
+            values = {"account_id": work.account_id, "village_id": village.id}
+            await upsert(session, Follow, {**values, "created_at": utcnow()}, list(values))
+        else:
+            await session.execute(
+                delete(Follow).where(
+                    Follow.account_id == work.account_id, Follow.village_id == village.id
+                )
+            )
+
+    await work.commit(write)
+    return village

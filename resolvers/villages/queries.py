@@ -11,7 +11,11 @@ from models.base import utcnow
 from models.regions import Region
 from resolvers.regions import RegionByIdLoader
 from resolvers.villages import policy
-from resolvers.villages.loaders import IssuesSinceByRegionIdLoader
+from resolvers.villages.loaders import (
+    FollowedByAccountIdLoader,
+    IssuesSinceByRegionIdLoader,
+    PostsSinceByRegionIdLoader,
+)
 
 # Figures count by the calendar of the people reading them: China Standard Time.
 CHINA = timezone(timedelta(hours=8), "CST")
@@ -36,3 +40,25 @@ def week_start(now: datetime | None = None) -> datetime:
 
 async def issues_this_month(ctx: Context, region_id: int) -> int:
     return await IssuesSinceByRegionIdLoader(ctx).load((region_id, month_start()))
+
+
+async def posts_this_week(ctx: Context, region_id: int) -> int:
+    return await PostsSinceByRegionIdLoader(ctx).load((region_id, week_start()))
+
+
+async def followed(ctx: Context) -> frozenset[int]:
+    """The villages the viewer follows (none when anonymous)."""
+    viewer = ctx.viewer
+    if not viewer.signed_in:
+        return frozenset()
+    return await FollowedByAccountIdLoader(ctx).load(viewer.id)  # type: ignore[arg-type]
+
+
+async def readable_feed(ctx: Context, village: Region | None) -> Region | None:
+    """The village, when the viewer may read its feed; else None (as if missing)."""
+    if village is None or not policy.is_village(village):
+        return None
+    marks = await followed(ctx)
+    if not policy.can_read_feed(ctx.viewer, village.path, village.id, marks):
+        return None
+    return village

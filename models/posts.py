@@ -1,0 +1,126 @@
+"""The village feed: posts of every kind, their photos, revisions, comments and likes."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, RegionPath, UTCDateTime, utcnow
+
+
+class PostKind(enum.Enum):
+    ANNOUNCEMENT = "ANNOUNCEMENT"
+    POLICY = "POLICY"
+    AFFAIRS = "AFFAIRS"
+    ACTIVITY = "ACTIVITY"
+    HONOR = "HONOR"
+    MARKET = "MARKET"
+    MOMENT = "MOMENT"
+
+
+class AffairsKind(enum.Enum):
+    FINANCE = "FINANCE"
+    PARTY = "PARTY"
+    GOVERNMENT = "GOVERNMENT"
+    OTHER = "OTHER"
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, length=24)
+
+
+class Post(Base):
+    """One item of a village's feed. Never deleted: `deletePost` stamps `deleted_at`."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        # The feed: a village's posts, pinned first, newest first (keyset on (pin, id)).
+        Index("ix_posts_feed", "village_id", "pin", "id"),
+        CheckConstraint("pin IN (0, 1)", name="pin_flag"),
+        CheckConstraint("price_cents IS NULL OR price_cents >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    # The village's path: jurisdiction is a range on it (core.permissions.under).
+    region_path: Mapped[str] = mapped_column(RegionPath, index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    kind: Mapped[PostKind] = mapped_column(_enum(PostKind))
+    affairs_kind: Mapped[AffairsKind | None] = mapped_column(_enum(AffairsKind))
+    title: Mapped[str | None] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    # MARKET: produce for sale.
+    price_cents: Mapped[int | None] = mapped_column(Integer)
+    unit: Mapped[str | None] = mapped_column(String(20))
+    quantity: Mapped[float | None] = mapped_column(Float)
+    available_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # HONOR: the households named, in order.
+    honorees: Mapped[list[str] | None] = mapped_column(JSON)
+    # 1 while pinned by an official: the feed orders by (pin, id), both descending.
+    pin: Mapped[int] = mapped_column(Integer, default=0)
+    pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+
+class PostRevision(Base):
+    """What a post said before an edit: edits stay visible, nothing is lost."""
+
+    __tablename__ = "post_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    title: Mapped[str | None] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when this text was written
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PostPhoto(Base):
+    __tablename__ = "post_photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Comment(Base):
+    """A comment on a post, or a reply to one (`parent_id`: one level only)."""
+
+    __tablename__ = "post_comments"
+    __table_args__ = (Index("ix_post_comments_post_parent", "post_id", "parent_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("post_comments.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PostLike(Base):
+    __tablename__ = "post_likes"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,476 @@
+"""The village feed: post types, queries and mutations."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Iterable
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+from strawberry import relay
+from strawberry.file_uploads import Upload
+from strawberry.types import Info
+
+from core.ids import node_pk
+from core.loaders import present
+from core.pagination import decode_cursor, page_size
+from models import posts as m
+from resolvers.posts import mutations, policy, queries
+from resolvers.posts.loaders import (
+    CommentByIdLoader,
+    CommentCountByPostIdLoader,
+    CommentPageByPostIdLoader,
+    LikeCountByPostIdLoader,
+    LikedByAccountLoader,
+    PhotosByPostIdLoader,
+    RepliesByCommentIdLoader,
+    RevisionsByPostIdLoader,
+    Span,
+)
+from resolvers.regions import RegionByIdLoader
+from resolvers.villages.queries import followed
+from schema.accounts import Account, account_or_none
+from schema.common import AFTER, FIRST, Connection, Photo, UserError, graphql_enum, payload
+from schema.regions import Region
+
+PostKind = m.PostKind
+AffairsKind = m.AffairsKind
+K = PostKind
+graphql_enum(
+    PostKind,
+    "What a post is; the kind decides who may publish it.",
+    {
+        K.ANNOUNCEMENT: "A notice (通知公告) from the village's officials.",
+        K.POLICY: "A policy article (政策) for the policy library; officials publish it.",
+        K.AFFAIRS: "Open village affairs (村务公开): finance, party or government affairs "
+        "(`affairsKind`), with photos of the documents; officials publish it.",
+        K.ACTIVITY: "An activity or contest (活动); officials and grid heads publish it.",
+        K.HONOR: "An honour list (光荣榜) naming households (`honorees`); officials publish it.",
+        K.MARKET: "Produce for sale (农产品): `market` gives price, unit, quantity and until "
+        "when; whoever lives in the village publishes it.",
+        K.MOMENT: "Life and photos (随手拍); whoever lives in the village publishes it.",
+    },
+)
+graphql_enum(
+    AffairsKind,
+    "Which open village affairs (三务公开) an AFFAIRS post discloses.",
+    {
+        AffairsKind.FINANCE: "Finance (财务), e.g. the monthly accounts.",
+        AffairsKind.PARTY: "Party affairs (党务).",
+        AffairsKind.GOVERNMENT: "Government affairs (政务).",
+        AffairsKind.OTHER: "Anything else the village discloses.",
+    },
+)
+
+
+class PostAction(enum.Enum):
+    EDIT = "edit"
+    DELETE = "delete"
+    PIN = "pin"
+    COMMENT = "comment"
+    LIKE = "like"
+
+
+graphql_enum(
+    PostAction,
+    "What the viewer may do to a post now: one value per mutation.",
+    {
+        PostAction.EDIT: "`editPost` (the author).",
+        PostAction.DELETE: "`deletePost` (the author, or an official of the village).",
+        PostAction.PIN: "`pinPost` (an official of the village).",
+        PostAction.COMMENT: "`commentOnPost` (members and followers).",
+        PostAction.LIKE: "`likePost` / `unlikePost` (members and followers).",
+    },
+)
+
+POST_ID = "The post's ID."
+
+
+@strawberry.type(description="The terms of a MARKET post: produce for sale.")
+class MarketListing:
+    price_cents: int = strawberry.field(description="Price per unit in fen (分): 350 is ¥3.50.")
+    unit: str = strawberry.field(description="The unit priced, e.g. 斤 or 箱.")
+    quantity: float | None = strawberry.field(description="How many units are for sale.")
+    available_until: datetime | None = strawberry.field(description="For sale until then.")
+
+
+@strawberry.type(description="What a post said before an edit (edits stay visible).")
+class PostRevision:
+    title: str | None = strawberry.field(description="The title then.")
+    body: str = strawberry.field(description="The text then.")
+    written_at: datetime = strawberry.field(description="When that text was written.")
+    replaced_at: datetime = strawberry.field(description="When an edit replaced it.")
+
+
+@strawberry.type(description="A comment on a post, or a reply to one (one level of replies).")
+class PostComment(relay.Node):
+    id: relay.NodeID[int]
+    body: str = strawberry.field(description="What was said.")
+    created_at: datetime = strawberry.field(description="When.")
+    row: strawberry.Private[m.Comment]
+
+    @classmethod
+    def from_model(cls, row: m.Comment) -> PostComment:
+        return cls(id=row.id, body=row.body, created_at=row.created_at, row=row)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        info.context.require_viewer()
+        rows = await CommentByIdLoader(info).load_many([node_pk(i) for i in node_ids])
+        out = []
+        for row in rows:
+            if row is not None and await queries.readable_post(info.context, row.post_id) is None:
+                row = None  # a comment on a post the viewer may not read: as if missing
+            out.append(cls.from_model(row) if row else None)
+        return out
+
+    @strawberry.field(description="Who wrote it.")
+    async def author(self, info: Info) -> Account | None:
+        return await account_or_none(info, self.row.author_id)
+
+    @strawberry.field(description="Replies to it, oldest first (null list for a reply).")
+    async def replies(self, info: Info) -> list[PostComment]:
+        if self.row.parent_id is not None:
+            return []
+        rows = await RepliesByCommentIdLoader(info).load(self.id)
+        return [PostComment.from_model(r) for r in rows]
+
+
+@strawberry.type(description="An item of a village's feed (动态).")
+class Post(relay.Node):
+    id: relay.NodeID[int]
+    kind: PostKind = strawberry.field(description="What it is.")
+    affairs_kind: AffairsKind | None = strawberry.field(
+        description="AFFAIRS: which affairs; null for other kinds."
+    )
+    title: str | None = strawberry.field(description="Its title; MOMENT and MARKET may have none.")
+    body: str = strawberry.field(description="Its text (may be empty when it has photos).")
+    honorees: list[str] | None = strawberry.field(
+        description="HONOR: the households named, in order; null for other kinds."
+    )
+    created_at: datetime = strawberry.field(description="When it was published.")
+    edited_at: datetime | None = strawberry.field(
+        description="When the author last edited it; null if never (see `revisions`)."
+    )
+    pinned_at: datetime | None = strawberry.field(description="When it was pinned, if it is.")
+    row: strawberry.Private[m.Post]
+
+    @classmethod
+    def from_model(cls, row: m.Post) -> Post:
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            affairs_kind=row.affairs_kind,
+            title=row.title,
+            body=row.body,
+            honorees=list(row.honorees) if row.honorees is not None else None,
+            created_at=row.created_at,
+            edited_at=row.edited_at,
+            pinned_at=row.pinned_at,
+            row=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        info.context.require_viewer()
+        rows = [await queries.readable_post(info.context, node_pk(i)) for i in node_ids]
+        return [cls.from_model(row) if row else None for row in rows]
+
+    @strawberry.field(description="Pinned on top of the feed by an official.")
+    def pinned(self) -> bool:
+        return bool(self.row.pin)
+
+    @strawberry.field(description="The village whose feed it is in.")
+    async def village(self, info: Info) -> Region:
+        return Region.from_model(present(await RegionByIdLoader(info).load(self.row.village_id)))
+
+    @strawberry.field(description="Who published it.")
+    async def author(self, info: Info) -> Account | None:
+        return await account_or_none(info, self.row.author_id)
+
+    @strawberry.field(description="Its photos, in the order sent (re-encoded, no metadata).")
+    async def photos(self, info: Info) -> list[Photo]:
+        return [Photo.from_model(p) for p in await PhotosByPostIdLoader(info).load(self.id)]
+
+    @strawberry.field(description="MARKET: price, unit, quantity, until when; else null.")
+    def market(self) -> MarketListing | None:
+        row = self.row
+        if row.kind is not PostKind.MARKET or row.price_cents is None or row.unit is None:
+            return None
+        return MarketListing(
+            price_cents=row.price_cents,
+            unit=row.unit,
+            quantity=row.quantity,
+            available_until=row.available_until,
+        )
+
+    @strawberry.field(description="What it said before each edit, oldest first.")
+    async def revisions(self, info: Info) -> list[PostRevision]:
+        return [
+            PostRevision(
+                title=r.title, body=r.body, written_at=r.written_at, replaced_at=r.replaced_at
+            )
+            for r in await RevisionsByPostIdLoader(info).load(self.id)
+        ]
+
+    @strawberry.field(description="How many accounts like it.")
+    async def like_count(self, info: Info) -> int:
+        return await LikeCountByPostIdLoader(info).load(self.id)
+
+    @strawberry.field(description="Whether the viewer likes it.")
+    async def viewer_likes(self, info: Info) -> bool:
+        viewer = info.context.viewer
+        if not viewer.signed_in:
+            return False
+        return await LikedByAccountLoader(info).load((viewer.id, self.id))
+
+    @strawberry.field(description="How many comments it has, replies included.")
+    async def comment_count(self, info: Info) -> int:
+        return await CommentCountByPostIdLoader(info).load(self.id)
+
+    @strawberry.field(
+        description="Its comments (not replies: each comment's `replies`), oldest first."
+    )
+    async def comments(
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[PostComment]:
+        span = Span(
+            first=page_size(first, "first"),
+            after=None if after is None else decode_cursor(after, "after"),
+        )
+        page = await CommentPageByPostIdLoader(info).load((self.id, span))
+        return Connection.of(page, PostComment.from_model)
+
+    @strawberry.field(description="The mutations the viewer may perform on this post now.")
+    async def allowed_actions(self, info: Info) -> list[PostAction]:
+        viewer, row = info.context.viewer, self.row
+        if not viewer.signed_in:
+            return []
+        part = policy.can_take_part(viewer, row, await followed(info.context))
+        allowed = {
+            PostAction.EDIT: policy.can_edit_post(viewer, row),
+            PostAction.DELETE: policy.can_delete_post(viewer, row),
+            PostAction.PIN: policy.can_pin(viewer, row),
+            PostAction.COMMENT: part,
+            PostAction.LIKE: part,
+        }
+        return [a for a in PostAction if allowed[a]]
+
+
+@strawberry.type
+class PostQueries:
+    @strawberry.field(
+        description="A village's feed: pinned posts first, then the rest, each newest first. "
+        "Null when there is no such village or the viewer may not read its feed (its "
+        "members and followers do)."
+    )
+    async def feed(
+        self,
+        info: Info,
+        village_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The village's region ID.")
+        ],
+        kinds: Annotated[
+            list[PostKind] | None,
+            strawberry.argument(description="Only posts of these kinds; all by default."),
+        ] = None,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[Post] | None:
+        page = await queries.feed(info.context, village_id, kinds, first, after)
+        return Connection.of(page, Post.from_model) if page is not None else None
+
+    @strawberry.field(description="One post by ID; null when there is none or it is not visible.")
+    async def post(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description=POST_ID)]
+    ) -> Post | None:
+        row = await queries.post(info.context, id)
+        return Post.from_model(row) if row else None
+
+
+# --- mutations ---------------------------------------------------------------------------
+
+
+@strawberry.input(description="The terms of a MARKET post.")
+class MarketInput:
+    price_cents: int = strawberry.field(description="Price per unit in fen (分), not negative.")
+    unit: str = strawberry.field(description="The unit priced, e.g. 斤 (at most 20 characters).")
+    quantity: float | None = strawberry.field(
+        default=None, description="How many units are for sale (more than zero)."
+    )
+    available_until: datetime | None = strawberry.field(
+        default=None, description="For sale until then (not past; with its offset)."
+    )
+
+
+@strawberry.input(description="Input of `createPost`.")
+class CreatePostInput:
+    village_id: strawberry.ID = strawberry.field(description="The village whose feed it is for.")
+    kind: PostKind = strawberry.field(description="What it is (decides who may publish it).")
+    title: str | None = strawberry.field(
+        default=None,
+        description="At most 100 characters; required but for MOMENT and MARKET.",
+    )
+    body: str | None = strawberry.field(
+        default=None,
+        description="The text (at most POST_MAX_LENGTH characters); may be left out only "
+        "when photos are sent.",
+    )
+    photos: list[Upload] | None = strawberry.field(
+        default=None, description="Photos, as multipart uploads (at most MAX_POST_PHOTOS)."
+    )
+    affairs_kind: AffairsKind | None = strawberry.field(
+        default=None, description="AFFAIRS (required): which affairs it discloses."
+    )
+    market: MarketInput | None = strawberry.field(
+        default=None, description="MARKET (required): price, unit, quantity, until when."
+    )
+    honorees: list[str] | None = strawberry.field(
+        default=None, description="HONOR (required): the households named (at most 100)."
+    )
+
+
+@strawberry.input(description="Input of `editPost`: only the fields sent change.")
+class EditPostInput:
+    id: strawberry.ID = strawberry.field(description=POST_ID)
+    title: str | None = strawberry.field(default=strawberry.UNSET, description="A new title.")
+    body: str | None = strawberry.field(default=strawberry.UNSET, description="A new text.")
+    market: MarketInput | None = strawberry.field(
+        default=strawberry.UNSET, description="MARKET: new terms."
+    )
+
+
+@strawberry.input(description="Input of `deletePost`.")
+class DeletePostInput:
+    id: strawberry.ID = strawberry.field(description=POST_ID)
+
+
+@strawberry.input(description="Input of `commentOnPost`.")
+class CommentOnPostInput:
+    post_id: strawberry.ID = strawberry.field(description=POST_ID)
+    body: str = strawberry.field(description="The comment (at most COMMENT_MAX_LENGTH).")
+    reply_to: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A comment of the same post to reply to (replying to a reply joins its "
+        "thread: one level of replies).",
+    )
+
+
+@strawberry.input(description="Input of `likePost`.")
+class LikePostInput:
+    id: strawberry.ID = strawberry.field(description=POST_ID)
+
+
+@strawberry.input(description="Input of `unlikePost`.")
+class UnlikePostInput:
+    id: strawberry.ID = strawberry.field(description=POST_ID)
+
+
+@strawberry.input(description="Input of `pinPost`.")
+class PinPostInput:
+    id: strawberry.ID = strawberry.field(description=POST_ID)
+    pinned: bool = strawberry.field(default=True, description="False unpins it.")
+
+
+@strawberry.type(description="What a post mutation did.")
+class PostPayload:
+    post: Post | None = strawberry.field(
+        description="The post after the change; null when `errors` is not empty."
+    )
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success."
+    )
+
+
+@strawberry.type(description="What `deletePost` did.")
+class DeletePostPayload:
+    deleted_post_id: strawberry.ID | None = strawberry.field(
+        description="The ID of the post deleted; null when `errors` is not empty."
+    )
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success."
+    )
+
+
+@strawberry.type(description="What `commentOnPost` did.")
+class CommentOnPostPayload:
+    comment: PostComment | None = strawberry.field(
+        description="The new comment; null when `errors` is not empty."
+    )
+    post: Post | None = strawberry.field(
+        description="The post commented on; null when `errors` is not empty."
+    )
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success."
+    )
+
+
+async def _post(info: Info, work: Awaitable[m.Post]) -> PostPayload:
+    async def done() -> dict[str, Any]:
+        return {"post": Post.from_model(await work)}
+
+    return await payload(info, PostPayload, done())
+
+
+def _input(description: str) -> Any:
+    return strawberry.argument(description=description)
+
+
+@strawberry.type
+class PostMutations:
+    @strawberry.mutation(description="Publish a post in a village's feed, with photos.")
+    async def create_post(
+        self, info: Info, input: Annotated[CreatePostInput, _input("The post.")]
+    ) -> PostPayload:
+        return await _post(info, mutations.create(info.context, input))
+
+    @strawberry.mutation(description="The author edits a post; the old text stays visible.")
+    async def edit_post(
+        self, info: Info, input: Annotated[EditPostInput, _input("Which post, what changes.")]
+    ) -> PostPayload:
+        return await _post(info, mutations.edit(info.context, input))
+
+    @strawberry.mutation(
+        description="Delete a post (its author, or an official of the village): it leaves "
+        "every feed; the record stays."
+    )
+    async def delete_post(
+        self, info: Info, input: Annotated[DeletePostInput, _input("Which post.")]
+    ) -> DeletePostPayload:
+        async def done() -> dict[str, Any]:
+            pk = await mutations.remove(info.context, input)
+            return {"deleted_post_id": strawberry.ID(relay.to_base64("Post", pk))}
+
+        return await payload(info, DeletePostPayload, done())
+
+    @strawberry.mutation(description="Comment on a post, or reply to a comment of it.")
+    async def comment_on_post(
+        self, info: Info, input: Annotated[CommentOnPostInput, _input("Which post, what.")]
+    ) -> CommentOnPostPayload:
+        async def done() -> dict[str, Any]:
+            comment, post = await mutations.comment(info.context, input)
+            return {"comment": PostComment.from_model(comment), "post": Post.from_model(post)}
+
+        return await payload(info, CommentOnPostPayload, done())
+
+    @strawberry.mutation(description="Like a post (liking twice is one like).")
+    async def like_post(
+        self, info: Info, input: Annotated[LikePostInput, _input("Which post.")]
+    ) -> PostPayload:
+        return await _post(info, mutations.like(info.context, input, True))
+
+    @strawberry.mutation(description="Take a like back.")
+    async def unlike_post(
+        self, info: Info, input: Annotated[UnlikePostInput, _input("Which post.")]
+    ) -> PostPayload:
+        return await _post(info, mutations.like(info.context, input, False))
+
+    @strawberry.mutation(description="Pin a post on top of the feed, or unpin it (officials).")
+    async def pin_post(
+        self, info: Info, input: Annotated[PinPostInput, _input("Which post.")]
+    ) -> PostPayload:
+        return await _post(info, mutations.pin(info.context, input))
