@@ -120,6 +120,8 @@ async def paginate(
         earlier = stmt.where(ordered >= seen if descending else ordered <= seen).exists()
         page = stmt.where(ordered < seen if descending else ordered > seen)
     page = page.add_columns((earlier if earlier is not None else false()).label("earlier"))
+    if len(columns) > 1:
+        page = page.add_columns(*(c.label(f"key_{n}") for n, c in enumerate(columns)))
     page = page.order_by(*(c.desc() if descending else c.asc() for c in columns))
     page = page.limit(limit + 1)
     rows = list(await reads.rows(page)) if limit else []
@@ -138,10 +140,10 @@ async def paginate(
     return Page(
         items=items,
         keys=[
-            tuple(getattr(item, c.key) for c in columns)
+            tuple(int(value) for value in row[2:])
             if len(columns) > 1
-            else getattr(item, columns[0].key)
-            for item in items
+            else getattr(row[0], columns[0].key)
+            for row in rows[:limit]
         ],
         has_next=len(rows) > limit,
         total=total,

@@ -43,7 +43,10 @@ def _enum(cls: type[enum.Enum]) -> Enum:
 
 
 class Post(Base):
-    """One item of a village's feed. Never deleted: `deletePost` stamps `deleted_at`."""
+    """One item of a village's feed. Never deleted: `deletePost` stamps `deleted_at`.
+
+    On PostgreSQL, title and body also have trigram indexes for the policy library's
+    substring search (migration 0006: `ix_posts_title_trgm`, `ix_posts_body_trgm`)."""
 
     __tablename__ = "posts"
     __table_args__ = (

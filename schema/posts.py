@@ -284,6 +284,38 @@ class PostQueries:
         page = await queries.feed(info.context, village_id, kinds, first, after)
         return Connection.of(page, Post.from_model) if page is not None else None
 
+    @strawberry.field(
+        description="The policy library (政策知识库): posts the viewer may read whose title or "
+        "text contains every word of `query` (substring match: 低保 finds 农村低保申请条件; "
+        "case-insensitive), POLICY and AFFAIRS unless `kinds` says otherwise; the posts "
+        "whose title holds more of the words first, then newest first."
+    )
+    async def search_posts(
+        self,
+        info: Info,
+        query: Annotated[
+            str,
+            strawberry.argument(
+                description="Words separated by spaces, each to be found (at most 5 words, "
+                "MAX_SEARCH_LENGTH characters)."
+            ),
+        ],
+        village_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only this village's posts; all readable ones by default."
+            ),
+        ] = None,
+        kinds: Annotated[
+            list[PostKind] | None,
+            strawberry.argument(description="Kinds to search; POLICY and AFFAIRS by default."),
+        ] = None,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[Post]:
+        page = await queries.search(info.context, query, village_id, kinds, first, after)
+        return Connection.of(page, Post.from_model)
+
     @strawberry.field(description="One post by ID; null when there is none or it is not visible.")
     async def post(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description=POST_ID)]

@@ -40,6 +40,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "只能回复同一条信息下的评论。",
         "A reply answers a comment on the same post.",
     ),
+    "too_many_terms": ("最多 {max} 个关键词。", "At most {max} words."),
     "title_required": ("此类信息须有标题。", "This kind of post needs a title."),
 }
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import case, literal, select
 
 from core.context import Context
+from core.errors import BadRequest
 from core.ids import parse_id
 from core.pagination import Page, paginate
 from core.permissions import readable
@@ -49,6 +50,47 @@ async def feed(
         stmt = stmt.where(Post.kind.in_(kinds))
     page = await paginate(
         ctx.reads, stmt, (Post.pin, Post.id), first=first, after=after, descending=True
+    )
+    PostByIdLoader(ctx).prime_many({p.id: p for p in page.items})
+    return page
+
+
+LIBRARY_KINDS = (PostKind.POLICY, PostKind.AFFAIRS)
+MAX_TERMS = 5
+
+
+async def search(
+    ctx: Context,
+    text: str,
+    village_id: str | None,
+    kinds: Sequence[PostKind] | None,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """The policy library (政策知识库): posts the viewer may read whose title or text
+    contains every word of `text` (a substring match, so "低保" finds "农村低保申请条件";
+    case-insensitive), POLICY and AFFAIRS unless `kinds` says otherwise. Ranked by how many
+    of the words the title holds, then newest first: one keyset on (rank, id)."""
+    viewer = ctx.require_viewer()
+    if len(text) > ctx.settings.max_search_length:
+        # Bounded (MAX_SEARCH_LENGTH): a long pattern costs the database, and SQLite refuses it.
+        raise BadRequest("too_long", field="query", max=ctx.settings.max_search_length)
+    terms = list(dict.fromkeys(text.split()))
+    if not terms:
+        raise BadRequest("blank", field="query")
+    if len(terms) > MAX_TERMS:
+        raise BadRequest("too_many_terms", field="query", max=MAX_TERMS)
+    stmt = select(Post).where(policy.visible_posts(viewer), Post.kind.in_(kinds or LIBRARY_KINDS))
+    if village_id is not None:
+        region = await RegionByIdLoader(ctx).load(parse_id(village_id, "Region", "villageId"))
+        village = await readable_feed(ctx, region)
+        stmt = stmt.where(Post.village_id == (village.id if village else 0))
+    in_title = [Post.title.icontains(t, autoescape=True) for t in terms]
+    for term, title_has in zip(terms, in_title, strict=True):
+        stmt = stmt.where(title_has | Post.body.icontains(term, autoescape=True))
+    rank = sum((case((t, 1), else_=0) for t in in_title), start=literal(0))
+    page = await paginate(
+        ctx.reads, stmt, (rank, Post.id), first=first, after=after, descending=True
     )
     PostByIdLoader(ctx).prime_many({p.id: p for p in page.items})
     return page
