@@ -1,6 +1,6 @@
 """SQLAlchemy tables, one module per domain. Importing this package registers them all."""
 
-from models import accounts, events, issues, posts, regions, villages
+from models import accounts, deputies, events, issues, posts, regions, villages
 from models.base import Base
 
-__all__ = ["Base", "accounts", "events", "issues", "posts", "regions", "villages"]
+__all__ = ["Base", "accounts", "deputies", "events", "issues", "posts", "regions", "villages"]

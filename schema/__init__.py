@@ -18,6 +18,7 @@ from core.config import Settings
 from core.errors import Unauthenticated
 from schema.accounts import AccountMutations, AccountQueries
 from schema.common import SCALAR_OVERRIDES, root_type
+from schema.deputies import DeputyMutations, DeputyQueries
 from schema.extensions import CachedDocuments, ErrorPolicy, OneConnection, log_unexpected
 from schema.issues import IssueMutations, IssueQueries, IssueSubscriptions
 from schema.limits import DocumentCache, query_limits
@@ -25,8 +26,15 @@ from schema.posts import PostMutations, PostQueries
 from schema.regions import RegionQueries
 from schema.villages import FollowMutations, VillageMutations, VillageQueries
 
-QUERIES = (AccountQueries, RegionQueries, VillageQueries, PostQueries, IssueQueries)
-MUTATIONS = (AccountMutations, IssueMutations, VillageMutations, FollowMutations, PostMutations)
+QUERIES = (AccountQueries, RegionQueries, VillageQueries, PostQueries, IssueQueries, DeputyQueries)
+MUTATIONS = (
+    AccountMutations,
+    IssueMutations,
+    VillageMutations,
+    FollowMutations,
+    PostMutations,
+    DeputyMutations,
+)
 SUBSCRIPTIONS = (IssueSubscriptions,)
 
 

@@ -12,7 +12,7 @@ import strawberry
 from strawberry import relay
 from strawberry.file_uploads.scalars import Upload, UploadDefinition
 from strawberry.relay.types import NodeType
-from strawberry.schema.types.base_scalars import DateTimeDefinition
+from strawberry.schema.types.base_scalars import DateDefinition, DateTimeDefinition
 from strawberry.tools import merge_types
 from strawberry.types import Info
 from strawberry.types.scalar import ScalarDefinition
@@ -29,13 +29,22 @@ DATE_TIME = dataclasses.replace(
     "`2026-05-01T09:30:00+08:00`. The API answers in UTC (`+00:00`); give inputs an offset.",
     specified_by_url="https://scalars.graphql.org/andimarek/date-time",
 )
+DATE = dataclasses.replace(
+    DateDefinition,
+    description="A calendar day, without a time or an offset: `2026-05-01` (RFC 3339 full-date).",
+    specified_by_url="https://scalars.graphql.org/andimarek/local-date",
+)
 UPLOAD = dataclasses.replace(
     UploadDefinition,
     description="A file sent with the GraphQL multipart request spec: in `variables` it is "
     "`null`, and the request's `map` names the multipart part holding the file. Input only.",
     specified_by_url="https://github.com/jaydenseric/graphql-multipart-request-spec",
 )
-SCALAR_OVERRIDES: Mapping[object, ScalarDefinition] = {dt.datetime: DATE_TIME, Upload: UPLOAD}
+SCALAR_OVERRIDES: Mapping[object, ScalarDefinition] = {
+    dt.datetime: DATE_TIME,
+    dt.date: DATE,
+    Upload: UPLOAD,
+}
 
 E = TypeVar("E", bound=type[enum.Enum])
 

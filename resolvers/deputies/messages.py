@@ -1,0 +1,31 @@
+"""The deputy domain's error messages, in Chinese and English (see core/errors.py)."""
+
+from __future__ import annotations
+
+from core.errors import register_messages
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "deputy_code_unknown": (
+        "无效的代表二维码，请核对后重新扫描。",
+        "This is not a deputy's QR code; check it and scan again.",
+    ),
+    "deputy_code_rotated": (
+        "该代表已更换二维码，旧码已停用，请扫描代表最新的二维码。",
+        "The deputy has replaced this QR code and it no longer works: scan their new code.",
+    ),
+    "term_order": ("任期结束日期须晚于开始日期。", "The term must end after it starts."),
+    "constituency_level": (
+        "选区须是该级人大所在的行政区或其下级。",
+        "The constituency must be at the congress's level or below it.",
+    ),
+    "deputy_conflict": (
+        "二维码刚被更换，请刷新后重试。",
+        "The code was just replaced; reload and try again.",
+    ),
+    "already_deputy": (
+        "该账号已是这一级人大的代表。",
+        "This account already sits in that congress.",
+    ),
+}
+
+register_messages(MESSAGES)

@@ -1,0 +1,63 @@
+"""Reading deputies: one by ID or by its QR token, and filtered pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from core.context import Context
+from core.ids import parse_id
+from core.pagination import Page, paginate
+from core.permissions import readable, under
+from models.deputies import Deputy
+from resolvers.deputies import policy
+from resolvers.deputies.codes import TOKEN_MAX, CodeNotFound, token_hash
+from resolvers.deputies.loaders import (
+    DeputyByCodeLoader,
+    DeputyByIdLoader,
+    RetiredCodeByHashLoader,
+)
+from resolvers.regions import require_region
+
+
+async def deputy(ctx: Context, deputy_id: str) -> Deputy | None:
+    """The deputy, or null when there is none (profiles are public)."""
+    return await readable_deputy(ctx, parse_id(deputy_id, "Deputy"))
+
+
+async def readable_deputy(ctx: Context, pk: int) -> Deputy | None:
+    row = await DeputyByIdLoader(ctx).load(pk)
+    return readable(ctx.viewer, row, policy.can_read_deputy)
+
+
+async def deputy_by_code(ctx: Context, token: str, field: str = "token") -> Deputy:
+    """Whose message box a scanned code opens; `CodeNotFound` at `field`, worded for a
+    replaced code or an unknown one."""
+    if 0 < len(token) <= TOKEN_MAX:
+        row = await DeputyByCodeLoader(ctx).load(token)
+        if row is not None:
+            return row
+        if await RetiredCodeByHashLoader(ctx).load(token_hash(token)) is not None:
+            raise CodeNotFound("deputy_code_rotated", field=field)
+    raise CodeNotFound(field=field)
+
+
+async def deputies(ctx: Context, flt: Any, first: int | None, after: str | None) -> Page:
+    """`flt` is a DeputyFilter (any object with its attributes), or None. In ID order."""
+    stmt = select(Deputy).where(policy.visible_deputies(ctx.viewer))
+    if flt is not None:
+        if flt.region_id is not None:
+            region = await require_region(ctx, flt.region_id, "filter.regionId")
+            stmt = stmt.where(under(Deputy.region_path, region.path))
+        if flt.representing is not None:
+            # Constituencies that contain the region: its own path and its ancestors'.
+            place = await require_region(ctx, flt.representing, "filter.representing")
+            parts = place.path.strip("/").split("/")
+            ancestors = ["/" + "/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
+            stmt = stmt.where(Deputy.region_path.in_(ancestors))
+        if flt.congress_levels:
+            stmt = stmt.where(Deputy.congress_level.in_(flt.congress_levels))
+    page = await paginate(ctx.reads, stmt, Deputy.id, first=first, after=after)
+    DeputyByIdLoader(ctx).prime_many({row.id: row for row in page.items})
+    return page
