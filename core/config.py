@@ -57,6 +57,8 @@ class Settings:
     comment_max_length: int = 500  # characters of a comment
     posts_per_hour: int = 20  # per account (the village's officials are not limited)
     comments_per_minute: int = 5  # per account
+    deputy_messages_per_hour: int = 10  # per source (client address), through QR codes
+    deputy_message_max_chars: int = 2000
     login_failures_per_hour: int = 10  # per phone and source (client address)
     login_source_failures_per_hour: int = 100  # per source, whatever the phone
     login_checks_per_minute: int = 120  # password hash checks, all sources together
@@ -142,6 +144,8 @@ class Settings:
             comment_max_length=int(env.get("COMMENT_MAX_LENGTH") or 500),
             posts_per_hour=int(env.get("POSTS_PER_HOUR") or 20),
             comments_per_minute=int(env.get("COMMENTS_PER_MINUTE") or 5),
+            deputy_messages_per_hour=int(env.get("DEPUTY_MESSAGES_PER_HOUR") or 10),
+            deputy_message_max_chars=int(env.get("DEPUTY_MESSAGE_MAX_CHARS") or 2000),
             login_failures_per_hour=int(env.get("LOGIN_FAILURES_PER_HOUR") or 10),
             login_source_failures_per_hour=int(env.get("LOGIN_SOURCE_FAILURES_PER_HOUR") or 100),
             login_checks_per_minute=int(env.get("LOGIN_CHECKS_PER_MINUTE") or 120),

@@ -29,9 +29,14 @@ R = TypeVar("R")
 class Work:
     """One mutation's unit of work."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, *, anonymous: bool = False) -> None:
+        """`anonymous`: the mutation is open to callers without a sign-in (a message left
+        through a deputy's QR code); a token that is unknown, expired or revoked is still
+        UNAUTHENTICATED, so a client learns its session ended. `account_id` is then None."""
         self.ctx = ctx
-        self.viewer: Viewer = ctx.require_viewer()
+        self.viewer: Viewer = ctx.viewer
+        if not anonymous or ctx.bad_token:
+            self.viewer = ctx.require_viewer()
         self.account_id: int = self.viewer.id  # type: ignore[assignment]  # signed in
         self.input = Validator()
         self.files = StagedFiles(ctx.storage)

@@ -1,11 +1,12 @@
-"""People's-congress deputies (人大代表): their profile and their QR message-box code."""
+"""People's-congress deputies (人大代表): their profile, their QR message-box code, and the
+messages left in it."""
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, RegionPath, UTCDateTime, utcnow
@@ -57,3 +58,66 @@ class RetiredCode(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"), index=True)
     retired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MessageStatus(enum.Enum):
+    NEW = "NEW"
+    READ = "READ"
+    REPLIED = "REPLIED"
+    TURNED_INTO_ISSUE = "TURNED_INTO_ISSUE"
+    CLOSED = "CLOSED"
+
+
+class MessageEventKind(enum.Enum):
+    RECEIVED = "RECEIVED"
+    READ = "READ"
+    REPLIED = "REPLIED"
+    TURNED_INTO_ISSUE = "TURNED_INTO_ISSUE"
+    CLOSED = "CLOSED"
+    FOLLOWED_UP = "FOLLOWED_UP"
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, length=24)
+
+
+class DeputyMessage(Base):
+    """A message left in a deputy's box through their QR code, signed in or not."""
+
+    __tablename__ = "deputy_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"), index=True)
+    # The deputy's account, copied: who may read the message is one comparison, also in SQL.
+    deputy_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    region_path: Mapped[str] = mapped_column(RegionPath)  # the constituency's, for the log
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    sender_name: Mapped[str | None] = mapped_column(String(50))
+    sender_phone: Mapped[str | None] = mapped_column(String(20))
+    # SHA-256 of the receipt handed to the sender once: how a sender without an account
+    # reads the replies and answers the follow-up.
+    receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[MessageStatus] = mapped_column(_enum(MessageStatus), index=True)
+    issue_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    first_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The sender's answers to the follow-up: did the deputy answer, was it resolved.
+    answered: Mapped[bool | None] = mapped_column(Boolean)
+    resolved: Mapped[bool | None] = mapped_column(Boolean)
+    followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class DeputyMessageEvent(Base):
+    """One immutable entry of a message's history (received, read, a reply, ...). Its id is
+    its entry's in the event log: what `deputyInboxUpdated` resumes after."""
+
+    __tablename__ = "deputy_message_events"
+
+    id: Mapped[int] = mapped_column(ForeignKey("event_log.id"), primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("deputy_messages.id"), index=True)
+    kind: Mapped[MessageEventKind] = mapped_column(_enum(MessageEventKind))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    note: Mapped[str | None] = mapped_column(Text)  # a reply's text
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -18,7 +18,7 @@ from core.config import Settings
 from core.errors import Unauthenticated
 from schema.accounts import AccountMutations, AccountQueries
 from schema.common import SCALAR_OVERRIDES, root_type
-from schema.deputies import DeputyMutations, DeputyQueries
+from schema.deputies import DeputyMutations, DeputyQueries, DeputySubscriptions
 from schema.extensions import CachedDocuments, ErrorPolicy, OneConnection, log_unexpected
 from schema.issues import IssueMutations, IssueQueries, IssueSubscriptions
 from schema.limits import DocumentCache, query_limits
@@ -35,7 +35,7 @@ MUTATIONS = (
     PostMutations,
     DeputyMutations,
 )
-SUBSCRIPTIONS = (IssueSubscriptions,)
+SUBSCRIPTIONS = (IssueSubscriptions, DeputySubscriptions)
 
 
 class Schema(strawberry.Schema):

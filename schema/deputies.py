@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Any
 
 import strawberry
+from sqlalchemy import select
 from strawberry import relay
 from strawberry.types import Info
 
 from core.ids import node_pk
 from core.loaders import present
+from core.pagination import encode_cursor
 from models import deputies as m
-from resolvers.deputies import codes, mutations, policy, queries
-from resolvers.deputies.loaders import DeputyByIdLoader
+from resolvers.deputies import codes, live, mutations, policy, queries
+from resolvers.deputies.loaders import (
+    DeputyByIdLoader,
+    DeputyMessageByIdLoader,
+    InboxCountsByDeputyIdLoader,
+    MessageEventsByMessageIdLoader,
+)
+from resolvers.issues.queries import readable_issue
 from resolvers.regions import RegionByIdLoader
 from schema.accounts import Account, account_or_none
 from schema.common import AFTER, FIRST, Connection, UserError, graphql_enum, payload
+from schema.issues import Issue, IssueCategory
 from schema.regions import Region
 
 CongressLevel = m.CongressLevel
@@ -30,7 +40,36 @@ graphql_enum(
     },
 )
 
+
+MessageStatus = m.MessageStatus
+graphql_enum(
+    MessageStatus,
+    "Where a message in a deputy's box stands.",
+    {
+        MessageStatus.NEW: "Not opened yet.",
+        MessageStatus.READ: "Opened by the deputy (`markDeputyMessageRead`).",
+        MessageStatus.REPLIED: "The deputy replied (`replyToDeputyMessage`); the sender sees it.",
+        MessageStatus.TURNED_INTO_ISSUE: "The deputy filed an issue from it "
+        "(`turnDeputyMessageIntoIssue`; see `issue`).",
+        MessageStatus.CLOSED: "Closed by the deputy (`closeDeputyMessage`).",
+    },
+)
+MessageEventKind = m.MessageEventKind
+graphql_enum(
+    MessageEventKind,
+    "What one entry of a message's history records.",
+    {
+        MessageEventKind.RECEIVED: "The message was left (`leaveDeputyMessage`).",
+        MessageEventKind.READ: "The deputy opened it.",
+        MessageEventKind.REPLIED: "The deputy replied (the reply in `note`).",
+        MessageEventKind.TURNED_INTO_ISSUE: "The deputy filed an issue from it.",
+        MessageEventKind.CLOSED: "The deputy closed it.",
+        MessageEventKind.FOLLOWED_UP: "The sender answered the follow-up (`answerDeputyFollowUp`).",
+    },
+)
+
 DEPUTY_ID = "The deputy's ID."
+MESSAGE_ID = "The message's ID."
 
 
 @strawberry.type(
@@ -112,9 +151,184 @@ class Deputy(relay.Node):
             return None
         return DeputyCode.of(info, self.row)
 
+    @strawberry.field(
+        description="The deputy's inbox, newest first: for the deputy alone (null with a "
+        "FORBIDDEN error to anyone else)."
+    )
+    async def inbox(
+        self,
+        info: Info,
+        statuses: Annotated[
+            list[MessageStatus] | None,
+            strawberry.argument(description="Only messages in one of these statuses."),
+        ] = None,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[DeputyMessage] | None:
+        page = await queries.inbox(info.context, self.row, statuses, first, after)
+        return Connection.of(page, DeputyMessage.from_model)
+
+    @strawberry.field(
+        description="How many messages the inbox holds per status (statuses with none left "
+        "out), counted in SQL; null to anyone but the deputy."
+    )
+    async def inbox_counts(self, info: Info) -> list[DeputyInboxCount] | None:
+        if not policy.can_read_inbox(info.context.viewer, self.row):
+            return None
+        counts = await InboxCountsByDeputyIdLoader(info).load(self.row.id)
+        return [
+            DeputyInboxCount(status=status, count=counts[status])
+            for status in MessageStatus
+            if status in counts
+        ]
+
     @strawberry.field(description="Whether the viewer is this deputy.")
     def is_viewer(self, info: Info) -> bool:
         return policy.is_the_deputy(info.context.viewer, self.row)
+
+
+@strawberry.type(
+    description="One entry of a message's history; also what `deputyInboxUpdated` delivers."
+)
+class DeputyMessageEvent(relay.Node):
+    id: relay.NodeID[int]
+    kind: MessageEventKind = strawberry.field(description="What happened.")
+    note: str | None = strawberry.field(description="For REPLIED: the deputy's reply.")
+    at: datetime = strawberry.field(description="When it happened.")
+    row: strawberry.Private[m.DeputyMessageEvent]
+
+    @classmethod
+    def from_model(cls, row: m.DeputyMessageEvent) -> DeputyMessageEvent:
+        return cls(id=row.id, kind=row.kind, note=row.note, at=row.at, row=row)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        ids = [node_pk(i) for i in node_ids]
+        rows = {
+            e.id: e
+            for e in await info.context.reads.all(
+                select(m.DeputyMessageEvent).where(m.DeputyMessageEvent.id.in_(ids))
+            )
+        }
+        messages = await DeputyMessageByIdLoader(info).load_many(
+            [rows[i].message_id if i in rows else 0 for i in ids]
+        )
+        viewer = info.context.viewer
+        return [
+            cls.from_model(rows[i])
+            if i in rows and queries.readable_message(viewer, message, None)
+            else None  # an entry of a message the viewer may not read: as if missing
+            for i, message in zip(ids, messages, strict=True)
+        ]
+
+    @strawberry.field(description="Pass as `after` to `deputyInboxUpdated` to resume after it.")
+    def cursor(self) -> str:
+        return encode_cursor(self.id)
+
+    @strawberry.field(description="The message, as it is now.")
+    async def message(self, info: Info) -> DeputyMessage:
+        row = await DeputyMessageByIdLoader(info).load(self.row.message_id)
+        return DeputyMessage.from_model(present(row))
+
+
+@strawberry.type(description="A deputy's reply to a message.")
+class DeputyReply:
+    body: str = strawberry.field(description="What the deputy wrote.")
+    at: datetime = strawberry.field(description="When.")
+
+
+@strawberry.type(
+    description="A message left in a deputy's box through their QR code (代表留言). Read by "
+    "the deputy, and by its sender: signed in, or with the receipt `leaveDeputyMessage` gave."
+)
+class DeputyMessage(relay.Node):
+    id: relay.NodeID[int]
+    body: str = strawberry.field(description="What the sender wrote.")
+    status: MessageStatus = strawberry.field(description="Where it stands in the inbox.")
+    sender_name: str | None = strawberry.field(description="The name the sender gave, if any.")
+    sender_phone: str | None = strawberry.field(description="The phone the sender gave, if any.")
+    created_at: datetime = strawberry.field(description="When it was left.")
+    first_replied_at: datetime | None = strawberry.field(
+        description="When the deputy first replied; null before."
+    )
+    answered: bool | None = strawberry.field(
+        description="The sender's follow-up answer: did the deputy answer? Null until asked."
+    )
+    resolved: bool | None = strawberry.field(
+        description="The sender's follow-up answer: was it resolved? Null until asked."
+    )
+    followed_up_at: datetime | None = strawberry.field(
+        description="When the sender answered the follow-up."
+    )
+    row: strawberry.Private[m.DeputyMessage]
+
+    @classmethod
+    def from_model(cls, row: m.DeputyMessage) -> DeputyMessage:
+        return cls(
+            id=row.id,
+            body=row.body,
+            status=row.status,
+            sender_name=row.sender_name,
+            sender_phone=row.sender_phone,
+            created_at=row.created_at,
+            first_replied_at=row.first_replied_at,
+            answered=row.answered,
+            resolved=row.resolved,
+            followed_up_at=row.followed_up_at,
+            row=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        rows = await DeputyMessageByIdLoader(info).load_many([node_pk(i) for i in node_ids])
+        visible = [queries.readable_message(info.context.viewer, row, None) for row in rows]
+        return [cls.from_model(row) if row else None for row in visible]
+
+    @strawberry.field(description="The deputy it was left for.")
+    async def deputy(self, info: Info) -> Deputy:
+        return Deputy.from_model(present(await DeputyByIdLoader(info).load(self.row.deputy_id)))
+
+    @strawberry.field(description="The sender's account, when they were signed in.")
+    async def sender(self, info: Info) -> Account | None:
+        return await account_or_none(info, self.row.sender_id)
+
+    @strawberry.field(description="The deputy's replies, oldest first.")
+    async def replies(self, info: Info) -> list[DeputyReply]:
+        history = await MessageEventsByMessageIdLoader(info).load(self.row.id)
+        return [
+            DeputyReply(body=e.note or "", at=e.at)
+            for e in history
+            if e.kind is MessageEventKind.REPLIED
+        ]
+
+    @strawberry.field(description="Everything that happened to it, oldest first.")
+    async def history(self, info: Info) -> list[DeputyMessageEvent]:
+        history = await MessageEventsByMessageIdLoader(info).load(self.row.id)
+        return [DeputyMessageEvent.from_model(e) for e in history]
+
+    @strawberry.field(
+        description="The issue the deputy filed from it; null if none, or if the viewer may "
+        "not read it."
+    )
+    async def issue(self, info: Info) -> Issue | None:
+        if self.row.issue_id is None:
+            return None
+        row = await readable_issue(info.context, info.context.viewer, self.row.issue_id)
+        return Issue.from_model(row) if row else None
+
+    @strawberry.field(
+        description="Whether the sender should now be asked whether the deputy answered and "
+        "whether it was resolved (`answerDeputyFollowUp`): after the first reply or the issue, "
+        "once."
+    )
+    def follow_up_due(self) -> bool:
+        return mutations.follow_up_due(self.row)
+
+
+@strawberry.type(description="How many messages of a deputy's inbox are in one status.")
+class DeputyInboxCount:
+    status: MessageStatus = strawberry.field(description="The status.")
+    count: int = strawberry.field(description="How many messages.")
 
 
 @strawberry.input(description="Which deputies to list; the conditions given must all hold.")
@@ -166,6 +380,32 @@ class DeputyQueries:
     ) -> Deputy:
         return Deputy.from_model(await queries.deputy_by_code(info.context, token))
 
+    @strawberry.field(
+        description="One message: for the deputy, its signed-in sender, or whoever gives its "
+        "`receipt`; null otherwise, as if there were none."
+    )
+    async def deputy_message(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description=MESSAGE_ID)],
+        receipt: Annotated[
+            str | None,
+            strawberry.argument(description="The receipt `leaveDeputyMessage` gave."),
+        ] = None,
+    ) -> DeputyMessage | None:
+        row = await queries.message(info.context, id, receipt)
+        return DeputyMessage.from_model(row) if row else None
+
+    @strawberry.field(description="The messages the viewer left in deputies' boxes, newest first.")
+    async def sent_deputy_messages(
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[DeputyMessage]:
+        page = await queries.sent_messages(info.context, first, after)
+        return Connection.of(page, DeputyMessage.from_model)
+
 
 # --- mutations ---------------------------------------------------------------------------
 
@@ -206,6 +446,90 @@ class RotateDeputyCodeInput:
     id: strawberry.ID = strawberry.field(description=DEPUTY_ID)
 
 
+@strawberry.type(description="What `leaveDeputyMessage` did.")
+class LeaveDeputyMessagePayload:
+    message: DeputyMessage | None = strawberry.field(
+        description="The message; null when `errors` is not empty."
+    )
+    receipt: str | None = strawberry.field(
+        description="Shown once: keep it to read the replies and answer the follow-up "
+        "without an account (`deputyMessage(id, receipt)`)."
+    )
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was left; empty on success."
+    )
+
+
+@strawberry.type(description="What a message mutation did.")
+class DeputyMessagePayload:
+    message: DeputyMessage | None = strawberry.field(
+        description="The message after the change; null when `errors` is not empty."
+    )
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success."
+    )
+
+
+async def _message_payload(info: Info, work: Awaitable[m.DeputyMessage]) -> DeputyMessagePayload:
+    async def message() -> dict:
+        row = await work
+        DeputyMessageByIdLoader(info).prime(row.id, row)
+        return {"message": DeputyMessage.from_model(row)}
+
+    return await payload(info, DeputyMessagePayload, message())
+
+
+@strawberry.input(description="Input of `leaveDeputyMessage`.")
+class LeaveDeputyMessageInput:
+    token: str = strawberry.field(description="The token of the deputy's QR code.")
+    body: str = strawberry.field(
+        description="The message (at most DEPUTY_MESSAGE_MAX_CHARS, 2,000 by default)."
+    )
+    name: str | None = strawberry.field(default=None, description="The sender's name, optional.")
+    phone: str | None = strawberry.field(
+        default=None, description="The sender's phone, optional: for the deputy to call back."
+    )
+
+
+@strawberry.input(description="Input of `markDeputyMessageRead`.")
+class MarkDeputyMessageReadInput:
+    id: strawberry.ID = strawberry.field(description=MESSAGE_ID)
+
+
+@strawberry.input(description="Input of `replyToDeputyMessage`.")
+class ReplyToDeputyMessageInput:
+    id: strawberry.ID = strawberry.field(description=MESSAGE_ID)
+    body: str = strawberry.field(description="The reply; the sender sees it.")
+
+
+@strawberry.input(description="Input of `closeDeputyMessage`.")
+class CloseDeputyMessageInput:
+    id: strawberry.ID = strawberry.field(description=MESSAGE_ID)
+
+
+@strawberry.input(description="Input of `turnDeputyMessageIntoIssue`.")
+class TurnDeputyMessageIntoIssueInput:
+    id: strawberry.ID = strawberry.field(description=MESSAGE_ID)
+    region_id: strawberry.ID = strawberry.field(
+        description="A village or courtyard of the deputy's constituency."
+    )
+    category: IssueCategory = strawberry.field(description="What it is about.")
+    title: str = strawberry.field(description="A short summary (at most 100 characters).")
+    description: str | None = strawberry.field(
+        default=None, description="What and where; the message's text by default."
+    )
+
+
+@strawberry.input(description="Input of `answerDeputyFollowUp`.")
+class AnswerDeputyFollowUpInput:
+    id: strawberry.ID = strawberry.field(description=MESSAGE_ID)
+    receipt: str | None = strawberry.field(
+        default=None, description="For a sender without an account: the message's receipt."
+    )
+    answered: bool = strawberry.field(description="Did the deputy answer?")
+    resolved: bool = strawberry.field(description="Was it resolved?")
+
+
 def _input(description: str) -> Any:
     return strawberry.argument(description=description)
 
@@ -230,3 +554,83 @@ class DeputyMutations:
         self, info: Info, input: Annotated[RotateDeputyCodeInput, _input("Which deputy.")]
     ) -> DeputyPayload:
         return await _payload(info, mutations.rotate_code(info.context, input))
+
+    @strawberry.mutation(
+        description="Leave a message in a deputy's box (扫码留言): anyone with the code's token, "
+        "signed in or not; at most DEPUTY_MESSAGES_PER_HOUR per source. Returns a receipt."
+    )
+    async def leave_deputy_message(
+        self, info: Info, input: Annotated[LeaveDeputyMessageInput, _input("The message.")]
+    ) -> LeaveDeputyMessagePayload:
+        async def left() -> dict:
+            row, receipt = await mutations.leave_message(info.context, input)
+            DeputyMessageByIdLoader(info).prime(row.id, row)
+            return {"message": DeputyMessage.from_model(row), "receipt": receipt}
+
+        return await payload(info, LeaveDeputyMessagePayload, left())
+
+    @strawberry.mutation(description="The deputy opens a new message.")
+    async def mark_deputy_message_read(
+        self, info: Info, input: Annotated[MarkDeputyMessageReadInput, _input("Which message.")]
+    ) -> DeputyMessagePayload:
+        return await _message_payload(info, mutations.mark_read(info.context, input))
+
+    @strawberry.mutation(description="The deputy replies; the sender sees the reply.")
+    async def reply_to_deputy_message(
+        self, info: Info, input: Annotated[ReplyToDeputyMessageInput, _input("The reply.")]
+    ) -> DeputyMessagePayload:
+        return await _message_payload(info, mutations.reply(info.context, input))
+
+    @strawberry.mutation(
+        description="The deputy files an issue from the message, in their constituency; it "
+        "follows the normal lifecycle, linked to the message (and so to the deputy)."
+    )
+    async def turn_deputy_message_into_issue(
+        self,
+        info: Info,
+        input: Annotated[TurnDeputyMessageIntoIssueInput, _input("The message, the issue.")],
+    ) -> DeputyMessagePayload:
+        return await _message_payload(info, mutations.turn_into_issue(info.context, input))
+
+    @strawberry.mutation(description="The deputy closes the message.")
+    async def close_deputy_message(
+        self, info: Info, input: Annotated[CloseDeputyMessageInput, _input("Which message.")]
+    ) -> DeputyMessagePayload:
+        return await _message_payload(info, mutations.close(info.context, input))
+
+    @strawberry.mutation(
+        description="The sender answers the follow-up, once: did the deputy answer, was it "
+        "resolved (signed in as the sender, or with the receipt)."
+    )
+    async def answer_deputy_follow_up(
+        self, info: Info, input: Annotated[AnswerDeputyFollowUpInput, _input("The answers.")]
+    ) -> DeputyMessagePayload:
+        return await _message_payload(info, mutations.answer_follow_up(info.context, input))
+
+
+def _event_of(change: live.MessageChange) -> DeputyMessageEvent:
+    """The root value the subscription's selection executes on, for each entry."""
+    return DeputyMessageEvent.from_model(change.event)
+
+
+@strawberry.type
+class DeputySubscriptions:
+    @strawberry.subscription(
+        description="A deputy's open app sees their inbox change: every entry of the history "
+        "of their messages, a new message (RECEIVED) first. The deputy alone. `after` (an "
+        "entry's `cursor`) first replays, in order, what was missed since then."
+    )
+    async def deputy_inbox_updated(
+        self,
+        info: Info,
+        deputy_id: Annotated[strawberry.ID, strawberry.argument(description=DEPUTY_ID)],
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The `cursor` of the last entry seen: what came after it is "
+                "replayed first, in order. Null: from now on."
+            ),
+        ] = None,
+    ) -> AsyncIterator[DeputyMessageEvent]:
+        stream = await live.inbox_updates(info.context, deputy_id, after)
+        return replace(stream, root=_event_of)  # type: ignore[return-value]

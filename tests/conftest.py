@@ -318,6 +318,7 @@ def backend(request, tmp_path_factory) -> Iterator[Settings]:
         reports_per_hour=1000,
         posts_per_hour=1000,
         comments_per_minute=1000,
+        deputy_messages_per_hour=1000,
         # The shared servers' test clients read when a test asks them to, not all the time
         # as graphql-ws does, so they would miss protocol pings while a long test runs; they
         # answer uvicorn's frame-level pings on their own. (tests/test_keepalive.py runs

@@ -637,6 +637,8 @@ LIMITS = {
     "comments_per_minute": "COMMENTS_PER_MINUTE",
     "ws_ping_interval_seconds": "WS_PING_INTERVAL",
     "ws_pong_timeout_seconds": "WS_PONG_TIMEOUT",
+    "deputy_messages_per_hour": "DEPUTY_MESSAGES_PER_HOUR",
+    "deputy_message_max_chars": "DEPUTY_MESSAGE_MAX_CHARS",
 }
 
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from core.loaders import Loader, by_key
-from models.deputies import Deputy, RetiredCode
+from core.loaders import Loader, by_key, group_by_key
+from models.deputies import (
+    Deputy,
+    DeputyMessage,
+    DeputyMessageEvent,
+    MessageStatus,
+    RetiredCode,
+)
 
 
 class DeputyByIdLoader(Loader[int, Deputy | None]):
@@ -28,3 +34,38 @@ class RetiredCodeByHashLoader(Loader[str, RetiredCode | None]):
     async def batch_load(self, keys):
         rows = await self.reads.all(select(RetiredCode).where(RetiredCode.token_hash.in_(keys)))
         return by_key(keys, rows, lambda r: r.token_hash)
+
+
+class DeputyMessageByIdLoader(Loader[int, DeputyMessage | None]):
+    async def batch_load(self, keys):
+        rows = await self.reads.all(select(DeputyMessage).where(DeputyMessage.id.in_(keys)))
+        return by_key(keys, rows, lambda m: m.id)
+
+
+class MessageEventsByMessageIdLoader(Loader[int, list[DeputyMessageEvent]]):
+    """Each message's whole history, oldest first (a few entries: received, read, replies,
+    ...), for a page of messages in one statement."""
+
+    async def batch_load(self, keys):
+        rows = await self.reads.all(
+            select(DeputyMessageEvent)
+            .where(DeputyMessageEvent.message_id.in_(keys))
+            .order_by(DeputyMessageEvent.id)
+        )
+        return group_by_key(keys, rows, lambda e: e.message_id)
+
+
+class InboxCountsByDeputyIdLoader(Loader[int, dict[MessageStatus, int]]):
+    """How many messages each deputy's inbox holds per status: one GROUP BY for a page."""
+
+    async def batch_load(self, keys):
+        m = DeputyMessage
+        rows = await self.reads.rows(
+            select(m.deputy_id, m.status, func.count())
+            .where(m.deputy_id.in_(keys))
+            .group_by(m.deputy_id, m.status)
+        )
+        counts: dict[int, dict[MessageStatus, int]] = {k: {} for k in keys}
+        for deputy_id, status, count in rows:
+            counts[deputy_id][status] = count
+        return [counts[k] for k in keys]

@@ -22,6 +22,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "二维码刚被更换，请刷新后重试。",
         "The code was just replaced; reload and try again.",
     ),
+    "message_throttled": (
+        "留言过于频繁：每小时最多 {max} 条。",
+        "Too many messages: at most {max} an hour.",
+    ),
+    "message_transition": (
+        "状态为“{status}”的留言不能执行此操作。",
+        "This cannot be done to a message whose status is {status}.",
+    ),
+    "message_conflict": (
+        "该留言刚被修改，请刷新后重试。",
+        "The message was just changed; reload and try again.",
+    ),
+    "outside_constituency": (
+        "只能在本选区内的村或院落立案。",
+        "The issue must be in a village or courtyard of the deputy's constituency.",
+    ),
+    "follow_up_not_due": (
+        "代表答复或立案后才能回访，且只回访一次。",
+        "The follow-up comes once, after the deputy's reply or the issue.",
+    ),
     "already_deputy": (
         "该账号已是这一级人大的代表。",
         "This account already sits in that congress.",

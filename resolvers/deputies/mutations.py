@@ -1,22 +1,39 @@
-"""Changing deputies: the deputy rules for each step of `core.mutations.Work`."""
+"""Changing deputies and their message boxes: the deputy rules for each step of
+`core.mutations.Work`."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import events, throttle
 from core.context import Context
-from core.errors import ErrorCode, Forbidden, UserFailure, invalid, not_found
+from core.errors import CodedError, ErrorCode, Forbidden, UserFailure, invalid, not_found
 from core.mutations import Work
+from core.throttle import Limit, source_key
 from models.accounts import Role, RoleGrant
 from models.base import utcnow
-from models.deputies import Deputy, RetiredCode
-from resolvers.accounts import AccountByIdLoader
-from resolvers.deputies import policy
+from models.deputies import (
+    Deputy,
+    DeputyMessage,
+    DeputyMessageEvent,
+    MessageEventKind,
+    MessageStatus,
+    RetiredCode,
+)
+from models.issues import Channel, Issue, IssueStatus
+from resolvers.accounts import AccountByIdLoader, check_phone
+from resolvers.deputies import policy, queries
 from resolvers.deputies.codes import new_token, token_hash
+from resolvers.issues import mutations as issue_mutations
+from resolvers.issues import policy as issue_policy
+from resolvers.issues.deadlines import deadlines_from_json
+from resolvers.issues.lifecycle import open_issue
 from resolvers.regions import RegionByIdLoader
 
 NAME_MAX = 50
@@ -105,5 +122,279 @@ async def rotate_code(ctx: Context, input: Any) -> Deputy:
         row.code_token, row.code_issued_at = new_token(), now
         await session.flush()
         return row
+
+    return await work.commit(write)
+
+
+# --- messages ---------------------------------------------------------------------------
+
+TOPIC = "deputy_message"  # the event-log topic of message events (resolvers/deputies/live.py)
+NAME_OF_SENDER_MAX = 50
+# What each inbox action may start from, and the status it leaves (None: unchanged).
+ACTIONS: dict[MessageEventKind, tuple[frozenset[MessageStatus], MessageStatus | None]] = {
+    MessageEventKind.READ: (frozenset({MessageStatus.NEW}), MessageStatus.READ),
+    MessageEventKind.REPLIED: (
+        frozenset({MessageStatus.NEW, MessageStatus.READ, MessageStatus.REPLIED}),
+        MessageStatus.REPLIED,
+    ),
+    MessageEventKind.TURNED_INTO_ISSUE: (
+        frozenset({MessageStatus.NEW, MessageStatus.READ, MessageStatus.REPLIED}),
+        MessageStatus.TURNED_INTO_ISSUE,
+    ),
+    MessageEventKind.CLOSED: (
+        frozenset(set(MessageStatus) - {MessageStatus.CLOSED}),
+        MessageStatus.CLOSED,
+    ),
+}
+
+
+async def append_message_event(
+    session: AsyncSession, message: DeputyMessage, event: DeputyMessageEvent
+) -> DeputyMessageEvent:
+    """Add an entry to a message's history, under the id of its entry in the event log."""
+    event.id = await events.append(session, TOPIC, message.id, message.region_path)
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def leave_message(ctx: Context, input: Any) -> tuple[DeputyMessage, str]:
+    """Anyone with a deputy's code, signed in or not: the message and its receipt (shown
+    once; a sender without an account reads the replies with it)."""
+    work = Work(ctx, anonymous=True)
+    v = work.input
+    limit = ctx.settings.deputy_message_max_chars
+    body = v.text(input.body, "body", limit, required=True)
+    name = v.text(input.name, "name", NAME_OF_SENDER_MAX)
+    phone = None
+    if input.phone:
+        try:
+            phone = check_phone(input.phone, "phone")
+        except UserFailure as failure:
+            v.problems.extend(failure.problems)
+    v.done()
+    try:
+        deputy = await queries.deputy_by_code(ctx, input.token)
+    except CodedError as missing:
+        raise UserFailure.of(ErrorCode.NOT_FOUND, missing.key, "token") from None
+    quota = (
+        Limit("deputy_message", ctx.settings.deputy_messages_per_hour, 3600, "message_throttled"),
+        source_key(ctx.source),
+    )
+    await throttle.ensure_room(ctx.db, *quota)  # refused at once when the quota is used up
+    receipt = secrets.token_urlsafe(24)
+    now = utcnow()
+    row = DeputyMessage(
+        deputy_id=deputy.id,
+        deputy_account_id=deputy.account_id,
+        region_path=deputy.region_path,
+        sender_id=work.viewer.id,
+        sender_name=name,
+        sender_phone=phone,
+        receipt_hash=token_hash(receipt),
+        body=body,
+        status=MessageStatus.NEW,
+        created_at=now,
+    )
+
+    async def write(session) -> DeputyMessage:
+        await throttle.take(session, *quota)  # RATE_LIMITED past the quota, atomically
+        session.add(row)
+        await session.flush()
+        await append_message_event(
+            session,
+            row,
+            DeputyMessageEvent(
+                message_id=row.id, kind=MessageEventKind.RECEIVED, actor_id=row.sender_id, at=now
+            ),
+        )
+        return row
+
+    return await work.commit(write), receipt
+
+
+async def _load_message(work: Work, pk: int, receipt: str | None = None) -> DeputyMessage:
+    """The message as it is now, or NOT_FOUND when missing or not the viewer's to read."""
+    async with work.ctx.db.sessions() as session:
+        row = await session.get(DeputyMessage, pk)
+    found = queries.readable_message(work.viewer, row, receipt)
+    if found is None:
+        raise not_found("id")
+    return found
+
+
+async def _act(
+    ctx: Context,
+    input: Any,
+    kind: MessageEventKind,
+    *,
+    note_required: bool = False,
+    prepare=None,
+) -> DeputyMessage:
+    """The shared path of the deputy's inbox actions: load, authorise, check the state,
+    then one transaction that compare-and-sets the message's version."""
+    work = Work(ctx)
+    v = work.input
+    pk = v.id(input.id, "DeputyMessage", "id")
+    note = None
+    if note_required:
+        note = v.text(input.body, "body", ctx.settings.deputy_message_max_chars, required=True)
+    v.done()
+    message = await _load_message(work, pk)
+    if not policy.can_handle_message(work.viewer, message):
+        raise Forbidden()
+    allowed_from, to = ACTIONS[kind]
+    if message.status not in allowed_from:
+        raise UserFailure.of(
+            ErrorCode.INVALID_TRANSITION,
+            "message_transition",
+            None,
+            status=message.status.value,
+        )
+    extra = await prepare(work, message) if prepare else None
+    now = utcnow()
+
+    async def write(session) -> DeputyMessage:
+        values: dict[str, Any] = {"version": message.version + 1}
+        if to is not None:
+            values["status"] = to
+        if kind is MessageEventKind.REPLIED and message.first_replied_at is None:
+            values["first_replied_at"] = now
+        if extra is not None:
+            values["issue_id"] = (await extra(session)).id
+        changed = await session.execute(
+            update(DeputyMessage)
+            .where(DeputyMessage.id == message.id, DeputyMessage.version == message.version)
+            .values(**values)
+        )
+        if changed.rowcount != 1:
+            raise UserFailure.of(ErrorCode.CONFLICT, "message_conflict", "id")
+        for key, value in values.items():
+            setattr(message, key, value)
+        await append_message_event(
+            session,
+            message,
+            DeputyMessageEvent(
+                message_id=message.id, kind=kind, actor_id=work.account_id, note=note, at=now
+            ),
+        )
+        return message
+
+    return await work.commit(write)
+
+
+async def mark_read(ctx: Context, input: Any) -> DeputyMessage:
+    return await _act(ctx, input, MessageEventKind.READ)
+
+
+async def reply(ctx: Context, input: Any) -> DeputyMessage:
+    return await _act(ctx, input, MessageEventKind.REPLIED, note_required=True)
+
+
+async def close(ctx: Context, input: Any) -> DeputyMessage:
+    return await _act(ctx, input, MessageEventKind.CLOSED)
+
+
+async def turn_into_issue(ctx: Context, input: Any) -> DeputyMessage:
+    """A ticket filed by the deputy from the message, in the issues domain's own way
+    (`lifecycle.open_issue`: SUBMITTED at the region's level, with its deadline), in the
+    same transaction as the message's change; it then follows the normal lifecycle. The
+    sender, when signed in, is its reporter (and rates it); otherwise the deputy files it
+    for them, with their name and phone as the contact."""
+
+    async def prepare(work: Work, message: DeputyMessage):
+        v = work.input
+        region_id = v.id(input.region_id, "Region", "regionId")
+        title = v.text(input.title, "title", issue_mutations.TITLE_MAX, required=True)
+        description = v.text(input.description, "description", issue_mutations.DESCRIPTION_MAX)
+        v.done()
+        region = await RegionByIdLoader(ctx).load(region_id)
+        if region is None:
+            raise not_found("regionId")
+        if region.level not in issue_policy.REPORTING_LEVELS:
+            raise invalid("regionId", "region_level")
+        if not region.path.startswith(message.region_path):
+            raise invalid("regionId", "outside_constituency")
+        now = utcnow()
+        window = deadlines_from_json(ctx.settings.issue_deadlines).window(
+            input.category, region.level
+        )
+        issue = Issue(
+            title=title,
+            description=description or message.body,
+            category=input.category,
+            status=IssueStatus.SUBMITTED,
+            level=region.level,
+            region_id=region.id,
+            region_path=region.path,
+            reporter_id=message.sender_id,
+            filed_by_id=work.account_id,
+            contact_name=None if message.sender_id else message.sender_name,
+            contact_phone=None if message.sender_id else message.sender_phone,
+            channel=Channel.QR_CODE,
+            anonymous=False,
+            created_at=now,
+            level_since=now,
+            due_at=now + window.accept,
+        )
+
+        async def file(session) -> Issue:
+            await open_issue(session, issue, work.account_id)
+            return issue
+
+        return file
+
+    return await _act(ctx, input, MessageEventKind.TURNED_INTO_ISSUE, prepare=prepare)
+
+
+def follow_up_due(message: DeputyMessage) -> bool:
+    """The sender is asked, once, whether the deputy answered and whether it was resolved:
+    after the first reply, or once the message became an issue."""
+    return message.followed_up_at is None and (
+        message.first_replied_at is not None or message.issue_id is not None
+    )
+
+
+async def answer_follow_up(ctx: Context, input: Any) -> DeputyMessage:
+    """The sender's answers (signed in, or with the receipt)."""
+    work = Work(ctx, anonymous=True)
+    v = work.input
+    pk = v.id(input.id, "DeputyMessage", "id")
+    v.done()
+    message = await _load_message(work, pk, input.receipt)
+    if not (input.receipt is not None and queries.holds_receipt(message, input.receipt)) and not (
+        policy.is_sender(work.viewer, message)
+    ):
+        raise Forbidden()  # the deputy reads it but does not answer for the sender
+    if not follow_up_due(message):
+        raise UserFailure.of(ErrorCode.INVALID_TRANSITION, "follow_up_not_due", None)
+    now = utcnow()
+
+    async def write(session) -> DeputyMessage:
+        changed = await session.execute(
+            update(DeputyMessage)
+            .where(DeputyMessage.id == message.id, DeputyMessage.version == message.version)
+            .values(
+                answered=input.answered,
+                resolved=input.resolved,
+                followed_up_at=now,
+                version=message.version + 1,
+            )
+        )
+        if changed.rowcount != 1:
+            raise UserFailure.of(ErrorCode.CONFLICT, "message_conflict", "id")
+        message.answered, message.resolved = input.answered, input.resolved
+        message.followed_up_at, message.version = now, message.version + 1
+        await append_message_event(
+            session,
+            message,
+            DeputyMessageEvent(
+                message_id=message.id,
+                kind=MessageEventKind.FOLLOWED_UP,
+                actor_id=message.sender_id,
+                at=now,
+            ),
+        )
+        return message
 
     return await work.commit(write)

@@ -7,11 +7,11 @@ publish it; what the deputy's code and seat allow is decided here.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, false, or_, true
 
 from core.identity import Viewer
 from core.permissions import OFFICIAL_ROLES, is_admin
-from models.deputies import CongressLevel, Deputy
+from models.deputies import CongressLevel, Deputy, DeputyMessage
 from models.regions import Region
 
 
@@ -64,3 +64,34 @@ def can_register(viewer: Viewer, level: CongressLevel, constituency: Region) -> 
         and g.region_level.rank >= level.region_level.rank
         for g in viewer.grants
     )
+
+
+# --- messages ---------------------------------------------------------------------------
+# Between a citizen and their deputy: nobody else reads them (no official, no administrator).
+# A sender without an account holds a receipt instead (`queries.message_by_receipt`).
+
+
+def can_read_message(viewer: Viewer, message: DeputyMessage) -> bool:
+    """The deputy it was left for, and its sender when signed in."""
+    return viewer.is_(message.deputy_account_id) or viewer.is_(message.sender_id)
+
+
+def visible_messages(viewer: Viewer) -> ColumnElement[bool]:
+    """SQL condition matching exactly the messages `can_read_message` allows."""
+    if not viewer.signed_in:
+        return false()
+    me = viewer.id
+    return or_(DeputyMessage.deputy_account_id == me, DeputyMessage.sender_id == me)
+
+
+def can_handle_message(viewer: Viewer, message: DeputyMessage) -> bool:
+    """Reading, replying, turning into an issue, closing: the deputy."""
+    return viewer.is_(message.deputy_account_id)
+
+
+def can_read_inbox(viewer: Viewer, deputy: Deputy) -> bool:
+    return is_the_deputy(viewer, deputy)
+
+
+def is_sender(viewer: Viewer, message: DeputyMessage) -> bool:
+    return message.sender_id is not None and viewer.is_(message.sender_id)

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import hmac
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
 
 from core.context import Context
+from core.errors import Forbidden
+from core.identity import Viewer
 from core.ids import parse_id
 from core.pagination import Page, paginate
 from core.permissions import readable, under
-from models.deputies import Deputy
+from models.deputies import Deputy, DeputyMessage, MessageStatus
 from resolvers.deputies import policy
 from resolvers.deputies.codes import TOKEN_MAX, CodeNotFound, token_hash
 from resolvers.deputies.loaders import (
     DeputyByCodeLoader,
     DeputyByIdLoader,
+    DeputyMessageByIdLoader,
     RetiredCodeByHashLoader,
 )
 from resolvers.regions import require_region
@@ -60,4 +65,61 @@ async def deputies(ctx: Context, flt: Any, first: int | None, after: str | None)
             stmt = stmt.where(Deputy.congress_level.in_(flt.congress_levels))
     page = await paginate(ctx.reads, stmt, Deputy.id, first=first, after=after)
     DeputyByIdLoader(ctx).prime_many({row.id: row for row in page.items})
+    return page
+
+
+async def message(ctx: Context, message_id: str, receipt: str | None) -> DeputyMessage | None:
+    """A message, for the deputy and its signed-in sender, or for whoever holds its receipt
+    (a sender without an account); null otherwise, as if there were none."""
+    row = await DeputyMessageByIdLoader(ctx).load(parse_id(message_id, "DeputyMessage"))
+    return readable_message(ctx.viewer, row, receipt)
+
+
+def readable_message(
+    viewer: Viewer, row: DeputyMessage | None, receipt: str | None
+) -> DeputyMessage | None:
+    if row is not None and receipt is not None and holds_receipt(row, receipt):
+        return row
+    return readable(viewer, row, policy.can_read_message)
+
+
+def holds_receipt(row: DeputyMessage, receipt: str) -> bool:
+    return 0 < len(receipt) <= TOKEN_MAX and hmac.compare_digest(
+        row.receipt_hash, token_hash(receipt)
+    )
+
+
+async def inbox(
+    ctx: Context,
+    deputy: Deputy,
+    statuses: Sequence[MessageStatus] | None,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """The deputy's messages, newest first (the deputy alone: others are FORBIDDEN)."""
+    viewer = ctx.require_viewer()
+    if not policy.can_read_inbox(viewer, deputy):
+        raise Forbidden()
+    stmt = select(DeputyMessage).where(
+        DeputyMessage.deputy_id == deputy.id, policy.visible_messages(viewer)
+    )
+    if statuses:
+        stmt = stmt.where(DeputyMessage.status.in_(statuses))
+    page = await paginate(
+        ctx.reads, stmt, DeputyMessage.id, first=first, after=after, descending=True
+    )
+    DeputyMessageByIdLoader(ctx).prime_many({row.id: row for row in page.items})
+    return page
+
+
+async def sent_messages(ctx: Context, first: int | None, after: str | None) -> Page:
+    """What the signed-in viewer left in deputies' boxes, newest first."""
+    viewer = ctx.require_viewer()
+    stmt = select(DeputyMessage).where(
+        DeputyMessage.sender_id == viewer.id, policy.visible_messages(viewer)
+    )
+    page = await paginate(
+        ctx.reads, stmt, DeputyMessage.id, first=first, after=after, descending=True
+    )
+    DeputyMessageByIdLoader(ctx).prime_many({row.id: row for row in page.items})
     return page
