@@ -59,6 +59,7 @@ from core.orphans import run_forever as sweep_orphans_forever
 from core.storage import LocalStorage, Storage
 from resolvers.accounts import AccountByIdLoader
 from resolvers.deputies.codes import code_image_endpoint
+from resolvers.deputies.exports import performance_export_endpoint
 from resolvers.issues.deadlines import deadlines_from_json
 from resolvers.issues.sweep import run_forever
 from schema import build_schema
@@ -414,6 +415,8 @@ def create_app(settings: Settings | None = None) -> App:
             Route("/media/{key}", media_endpoint(settings.secret_key, storage)),
             Route("/d/{token}/qr.svg", code_image_endpoint(settings, db, "svg")),
             Route("/d/{token}/qr.png", code_image_endpoint(settings, db, "png")),
+            Route("/deputies/{id:path}/performance.pdf", performance_export_endpoint(db, "pdf")),
+            Route("/deputies/{id:path}/performance.csv", performance_export_endpoint(db, "csv")),
             Mount("/graphiql", StaticFiles(directory=STATIC / "graphiql"), name="graphiql"),
         ],
         middleware=middleware,

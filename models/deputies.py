@@ -1,5 +1,5 @@
-"""People's-congress deputies (人大代表): their profile, their QR message-box code, and the
-messages left in it."""
+"""People's-congress deputies (人大代表): their profile, their QR message-box code, the
+messages left in it, and their duty records."""
 
 from __future__ import annotations
 
@@ -121,3 +121,55 @@ class DeputyMessageEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     note: Mapped[str | None] = mapped_column(Text)  # a reply's text
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecordKind(enum.Enum):
+    CONSTITUENT_VISIT = "CONSTITUENT_VISIT"
+    RECEPTION_DAY = "RECEPTION_DAY"
+    INSPECTION = "INSPECTION"
+    SUGGESTION = "SUGGESTION"
+    PROPOSAL = "PROPOSAL"
+    MEETING = "MEETING"
+    TRAINING = "TRAINING"
+    OTHER = "OTHER"
+
+
+class ProposalOutcome(enum.Enum):
+    PENDING = "PENDING"
+    ADOPTED = "ADOPTED"
+    PARTLY_ADOPTED = "PARTLY_ADOPTED"
+    NOT_ADOPTED = "NOT_ADOPTED"
+
+
+class DutyRecord(Base):
+    """One duty a deputy performed (履职记录): what the performance file counts."""
+
+    __tablename__ = "deputy_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"), index=True)
+    # The deputy's account and constituency path, copied: who may read a record is a
+    # comparison and a range, also in SQL.
+    deputy_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    region_path: Mapped[str] = mapped_column(RegionPath, index=True)
+    kind: Mapped[RecordKind] = mapped_column(_enum(RecordKind))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    description: Mapped[str] = mapped_column(Text)
+    # Proposals (议案/建议): the outcome, and as which government documents it was adopted.
+    outcome: Mapped[ProposalOutcome | None] = mapped_column(_enum(ProposalOutcome))
+    outcome_documents: Mapped[str | None] = mapped_column(String(500))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecordLink(Base):
+    """An issue or a message a record is about (one of the two per row)."""
+
+    __tablename__ = "deputy_record_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("deputy_records.id"), index=True)
+    issue_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("deputy_messages.id"), index=True)

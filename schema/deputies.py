@@ -6,23 +6,28 @@ from collections.abc import AsyncIterator, Awaitable, Iterable
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
 import strawberry
 from sqlalchemy import select
 from strawberry import relay
 from strawberry.types import Info
 
-from core.ids import node_pk
+from core.ids import node_pk, to_global_id
 from core.loaders import present
 from core.pagination import encode_cursor
+from core.permissions import readable
 from models import deputies as m
 from resolvers.deputies import codes, live, mutations, policy, queries
 from resolvers.deputies.loaders import (
     DeputyByIdLoader,
     DeputyMessageByIdLoader,
+    DutyRecordByIdLoader,
     InboxCountsByDeputyIdLoader,
+    LinksByRecordIdLoader,
     MessageEventsByMessageIdLoader,
 )
+from resolvers.issues import policy as issue_policy
 from resolvers.issues.queries import readable_issue
 from resolvers.regions import RegionByIdLoader
 from schema.accounts import Account, account_or_none
@@ -65,6 +70,33 @@ graphql_enum(
         MessageEventKind.TURNED_INTO_ISSUE: "The deputy filed an issue from it.",
         MessageEventKind.CLOSED: "The deputy closed it.",
         MessageEventKind.FOLLOWED_UP: "The sender answered the follow-up (`answerDeputyFollowUp`).",
+    },
+)
+
+RecordKind = m.RecordKind
+graphql_enum(
+    RecordKind,
+    "What kind of duty a record is (履职类型).",
+    {
+        RecordKind.CONSTITUENT_VISIT: "Visiting constituents (走访选民).",
+        RecordKind.RECEPTION_DAY: "A reception day for constituents (代表接待日).",
+        RecordKind.INSPECTION: "An inspection or supervision (视察、监督).",
+        RecordKind.SUGGESTION: "A suggestion to the government (建议).",
+        RecordKind.PROPOSAL: "A proposal (议案), with its `outcome`.",
+        RecordKind.MEETING: "A congress session or meeting (会议).",
+        RecordKind.TRAINING: "A training (培训).",
+        RecordKind.OTHER: "Any other duty.",
+    },
+)
+ProposalOutcome = m.ProposalOutcome
+graphql_enum(
+    ProposalOutcome,
+    "What became of a proposal.",
+    {
+        ProposalOutcome.PENDING: "Not decided yet.",
+        ProposalOutcome.ADOPTED: "Adopted (see `outcomeDocuments`).",
+        ProposalOutcome.PARTLY_ADOPTED: "Partly adopted.",
+        ProposalOutcome.NOT_ADOPTED: "Not adopted.",
     },
 )
 
@@ -181,6 +213,63 @@ class Deputy(relay.Node):
             for status in MessageStatus
             if status in counts
         ]
+
+    @strawberry.field(
+        description="The deputy's duty records, newest first: for the deputy and the officials "
+        "whose jurisdiction covers the constituency (null with FORBIDDEN to others)."
+    )
+    async def records(
+        self,
+        info: Info,
+        kinds: Annotated[
+            list[RecordKind] | None, strawberry.argument(description="Only these kinds.")
+        ] = None,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[DutyRecord] | None:
+        page = await queries.records(info.context, self.row, kinds, first, after)
+        return Connection.of(page, DutyRecord.from_model)
+
+    @strawberry.field(
+        description="The performance file over a period (days at UTC+8, both included): for "
+        "the deputy and the officials whose jurisdiction covers the constituency (null with "
+        "FORBIDDEN to others). `from` after `to` is VALIDATION at `from`."
+    )
+    async def performance_file(
+        self,
+        info: Info,
+        start: Annotated[
+            date, strawberry.argument(name="from", description="The period's first day.")
+        ],
+        end: Annotated[date, strawberry.argument(name="to", description="The period's last day.")],
+    ) -> DeputyPerformanceFile | None:
+        ctx = info.context
+        file = await queries.performance(ctx, self.row, start, end)
+        lang = ctx.lang
+        base = codes.base_url(ctx.settings, ctx.request)
+        query = urlencode({"from": start.isoformat(), "to": end.isoformat()})
+        path = f"{base}/deputies/{quote(to_global_id('Deputy', self.row.id), safe='')}/performance"
+        return DeputyPerformanceFile(
+            start=start,
+            end=end,
+            days_in_office=file.days_in_office,
+            figures=[
+                PerformanceFigure(
+                    key=f.key,
+                    label=f.label(lang),
+                    value=f.value,
+                    per_thirty_days_in_office=f.per_30_days,
+                    verified=f.verified,
+                    message_ids=[
+                        strawberry.ID(to_global_id("DeputyMessage", m.id)) for m in f.messages
+                    ],
+                    figure=f,
+                )
+                for f in file.figures
+            ],
+            pdf_url=f"{path}.pdf?{query}",
+            csv_url=f"{path}.csv?{query}",
+        )
 
     @strawberry.field(description="Whether the viewer is this deputy.")
     def is_viewer(self, info: Info) -> bool:
@@ -329,6 +418,140 @@ class DeputyMessage(relay.Node):
 class DeputyInboxCount:
     status: MessageStatus = strawberry.field(description="The status.")
     count: int = strawberry.field(description="How many messages.")
+
+
+@strawberry.type(description="One duty a deputy performed (履职记录).")
+class DutyRecord(relay.Node):
+    id: relay.NodeID[int]
+    kind: RecordKind = strawberry.field(description="What kind of duty.")
+    day: date = strawberry.field(description="When (a day within the term, not in the future).")
+    description: str = strawberry.field(description="What was done.")
+    outcome: ProposalOutcome | None = strawberry.field(
+        description="For proposals: what became of it; null for other kinds."
+    )
+    outcome_documents: str | None = strawberry.field(
+        description="For adopted proposals: as which government documents (e.g. 榆政发〔2026〕3号)."
+    )
+    created_at: datetime = strawberry.field(description="When it was recorded.")
+    verified_at: datetime | None = strawberry.field(
+        description="When an official of the deputy's congress level verified it; null if not."
+    )
+    row: strawberry.Private[m.DutyRecord]
+
+    @classmethod
+    def from_model(cls, row: m.DutyRecord) -> DutyRecord:
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            day=row.day,
+            description=row.description,
+            outcome=row.outcome,
+            outcome_documents=row.outcome_documents,
+            created_at=row.created_at,
+            verified_at=row.verified_at,
+            row=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        rows = await DutyRecordByIdLoader(info).load_many([node_pk(i) for i in node_ids])
+        viewer = info.context.viewer
+        visible = [readable(viewer, row, policy.can_read_record) for row in rows]
+        return [cls.from_model(row) if row else None for row in visible]
+
+    @strawberry.field(description="Whether an official verified it (the file shows which are).")
+    def verified(self) -> bool:
+        return self.row.verified_at is not None
+
+    @strawberry.field(description="The official who verified it.")
+    async def verified_by(self, info: Info) -> Account | None:
+        return await account_or_none(info, self.row.verified_by_id)
+
+    @strawberry.field(description="The deputy whose record it is.")
+    async def deputy(self, info: Info) -> Deputy:
+        return Deputy.from_model(present(await DeputyByIdLoader(info).load(self.row.deputy_id)))
+
+    @strawberry.field(description="The issues it is about (those the viewer may read).")
+    async def issues(self, info: Info) -> list[Issue]:
+        links = await LinksByRecordIdLoader(info).load(self.row.id)
+        ids = [link.issue_id for link in links if link.issue_id is not None]
+        rows = [await readable_issue(info.context, info.context.viewer, i) for i in ids]
+        return [Issue.from_model(row) for row in rows if row]
+
+    @strawberry.field(description="The messages it is about (those the viewer may read).")
+    async def messages(self, info: Info) -> list[DeputyMessage]:
+        links = await LinksByRecordIdLoader(info).load(self.row.id)
+        ids = [link.message_id for link in links if link.message_id is not None]
+        rows = await DeputyMessageByIdLoader(info).load_many(ids)
+        viewer = info.context.viewer
+        visible = [queries.readable_message(viewer, row, None) for row in rows]
+        return [DeputyMessage.from_model(row) for row in visible if row]
+
+
+@strawberry.type(
+    description="One figure of a performance file, with exactly the rows it counts: every "
+    "figure can be traced to the records, messages and issues behind it."
+)
+class PerformanceFigure:
+    key: str = strawberry.field(
+        description="Stable name, e.g. `records.RECEPTION_DAY`, `messages.answered`, "
+        "`messages.medianHoursToAnswer`, `issues.resolved`, `proposals.ADOPTED`."
+    )
+    label: str = strawberry.field(description="For people, in the request's language.")
+    value: float | None = strawberry.field(
+        description="The figure; null for a median or mean of nothing."
+    )
+    per_thirty_days_in_office: float | None = strawberry.field(
+        description="Counts only: the value per 30 days in office within the period."
+    )
+    verified: int | None = strawberry.field(
+        description="Record figures: how many of its records an official verified."
+    )
+    message_ids: list[strawberry.ID] = strawberry.field(
+        description="The messages it counts, by ID (also where the viewer may not read them)."
+    )
+    figure: strawberry.Private[Any]
+
+    @strawberry.field(description="The records it counts.")
+    def records(self) -> list[DutyRecord]:
+        return [DutyRecord.from_model(r) for r in self.figure.records]
+
+    @strawberry.field(description="The messages it counts that the viewer may read.")
+    def messages(self, info: Info) -> list[DeputyMessage]:
+        viewer = info.context.viewer
+        return [
+            DeputyMessage.from_model(row)
+            for row in self.figure.messages
+            if queries.readable_message(viewer, row, None)
+        ]
+
+    @strawberry.field(description="The issues it counts that the viewer may read.")
+    def issues(self, info: Info) -> list[Issue]:
+        viewer = info.context.viewer
+        return [
+            Issue.from_model(row)
+            for row in self.figure.issues
+            if readable(viewer, row, issue_policy.can_read_issue)
+        ]
+
+
+@strawberry.type(
+    description="A deputy's electronic performance file (电子履职档案) over a period: counts "
+    "per record kind, messages received and answered and the median time to answer, issues "
+    "linked and resolved with their satisfaction, proposals and outcomes; each with the rows "
+    "behind it, normalised by days in office. No rankings against other deputies."
+)
+class DeputyPerformanceFile:
+    start: date = strawberry.field(name="from", description="The period's first day.")
+    end: date = strawberry.field(name="to", description="The period's last day.")
+    days_in_office: int = strawberry.field(
+        description="Days of the period within the term, up to today."
+    )
+    figures: list[PerformanceFigure] = strawberry.field(description="The figures.")
+    pdf_url: str = strawberry.field(
+        description="The same file as PDF: GET it with the `Authorization` header."
+    )
+    csv_url: str = strawberry.field(description="The same file as CSV (UTF-8), likewise.")
 
 
 @strawberry.input(description="Which deputies to list; the conditions given must all hold.")
@@ -530,6 +753,50 @@ class AnswerDeputyFollowUpInput:
     resolved: bool = strawberry.field(description="Was it resolved?")
 
 
+@strawberry.type(description="What a duty-record mutation did.")
+class DutyRecordPayload:
+    record: DutyRecord | None = strawberry.field(
+        description="The record after the change; null when `errors` is not empty."
+    )
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success."
+    )
+
+
+async def _record_payload(info: Info, work: Awaitable[m.DutyRecord]) -> DutyRecordPayload:
+    async def record() -> dict:
+        row = await work
+        DutyRecordByIdLoader(info).prime(row.id, row)
+        return {"record": DutyRecord.from_model(row)}
+
+    return await payload(info, DutyRecordPayload, record())
+
+
+@strawberry.input(description="Input of `addDeputyRecord`.")
+class AddDeputyRecordInput:
+    deputy_id: strawberry.ID = strawberry.field(description="The deputy (the viewer's seat).")
+    kind: RecordKind = strawberry.field(description="What kind of duty.")
+    day: date = strawberry.field(description="When: within the term, not after today (UTC+8).")
+    description: str = strawberry.field(description="What was done (at most 5,000 characters).")
+    issue_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Issues it is about (ones the deputy may read; at most 50)."
+    )
+    message_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Messages of the deputy's box it is about (at most 50)."
+    )
+    outcome: ProposalOutcome | None = strawberry.field(
+        default=None, description="Proposals only: what became of it (PENDING by default)."
+    )
+    outcome_documents: str | None = strawberry.field(
+        default=None, description="Proposals only: as which government documents."
+    )
+
+
+@strawberry.input(description="Input of `verifyDeputyRecord`.")
+class VerifyDeputyRecordInput:
+    id: strawberry.ID = strawberry.field(description="The record's ID.")
+
+
 def _input(description: str) -> Any:
     return strawberry.argument(description=description)
 
@@ -606,6 +873,23 @@ class DeputyMutations:
         self, info: Info, input: Annotated[AnswerDeputyFollowUpInput, _input("The answers.")]
     ) -> DeputyMessagePayload:
         return await _message_payload(info, mutations.answer_follow_up(info.context, input))
+
+    @strawberry.mutation(
+        description="The deputy records a duty performed (a reception day, a proposal, ...)."
+    )
+    async def add_deputy_record(
+        self, info: Info, input: Annotated[AddDeputyRecordInput, _input("The record.")]
+    ) -> DutyRecordPayload:
+        return await _record_payload(info, mutations.add_record(info.context, input))
+
+    @strawberry.mutation(
+        description="An official of the deputy's congress level (or above) whose jurisdiction "
+        "covers the constituency verifies a record (核实), once; never the deputy."
+    )
+    async def verify_deputy_record(
+        self, info: Info, input: Annotated[VerifyDeputyRecordInput, _input("Which record.")]
+    ) -> DutyRecordPayload:
+        return await _record_payload(info, mutations.verify_record(info.context, input))
 
 
 def _event_of(change: live.MessageChange) -> DeputyMessageEvent:

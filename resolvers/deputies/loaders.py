@@ -9,7 +9,9 @@ from models.deputies import (
     Deputy,
     DeputyMessage,
     DeputyMessageEvent,
+    DutyRecord,
     MessageStatus,
+    RecordLink,
     RetiredCode,
 )
 
@@ -69,3 +71,19 @@ class InboxCountsByDeputyIdLoader(Loader[int, dict[MessageStatus, int]]):
         for deputy_id, status, count in rows:
             counts[deputy_id][status] = count
         return [counts[k] for k in keys]
+
+
+class DutyRecordByIdLoader(Loader[int, DutyRecord | None]):
+    async def batch_load(self, keys):
+        rows = await self.reads.all(select(DutyRecord).where(DutyRecord.id.in_(keys)))
+        return by_key(keys, rows, lambda r: r.id)
+
+
+class LinksByRecordIdLoader(Loader[int, list[RecordLink]]):
+    """The issues and messages each record is about, for a page of records at once."""
+
+    async def batch_load(self, keys):
+        rows = await self.reads.all(
+            select(RecordLink).where(RecordLink.record_id.in_(keys)).order_by(RecordLink.id)
+        )
+        return group_by_key(keys, rows, lambda link: link.record_id)

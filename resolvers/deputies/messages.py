@@ -42,6 +42,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "代表答复或立案后才能回访，且只回访一次。",
         "The follow-up comes once, after the deputy's reply or the issue.",
     ),
+    "record_future": ("履职日期不能晚于今天。", "A record cannot be dated in the future."),
+    "record_outside_term": (
+        "履职日期须在任期内（{start} 至 {end}）。",
+        "A record must be dated within the term ({start} to {end}).",
+    ),
+    "outcome_for_proposals": (
+        "只有议案/建议才有办理结果。",
+        "Only proposals have an outcome.",
+    ),
+    "too_many_links": ("最多关联 {max} 项。", "At most {max} links."),
+    "verify_not_allowed": (
+        "只有代表所在人大同级或上级、辖区覆盖其选区的干部可以核实履职记录，代表本人不能核实。",
+        "Only officials of the deputy's congress level or above, whose jurisdiction covers the "
+        "constituency, verify records; never the deputy.",
+    ),
+    "already_verified": ("该履职记录已核实。", "This record is already verified."),
+    "period_required": (
+        "请以 from 和 to 给出期间（日期，如 2026-01-01）。",
+        "Give the period as `from` and `to` (dates, e.g. 2026-01-01).",
+    ),
+    "period_order": ("起始日期不能晚于结束日期。", "`from` must not be after `to`."),
     "already_deputy": (
         "该账号已是这一级人大的代表。",
         "This account already sits in that congress.",

@@ -22,18 +22,24 @@ from models.deputies import (
     Deputy,
     DeputyMessage,
     DeputyMessageEvent,
+    DutyRecord,
     MessageEventKind,
     MessageStatus,
+    ProposalOutcome,
+    RecordKind,
+    RecordLink,
     RetiredCode,
 )
 from models.issues import Channel, Issue, IssueStatus
 from resolvers.accounts import AccountByIdLoader, check_phone
 from resolvers.deputies import policy, queries
 from resolvers.deputies.codes import new_token, token_hash
+from resolvers.deputies.performance import today
 from resolvers.issues import mutations as issue_mutations
 from resolvers.issues import policy as issue_policy
 from resolvers.issues.deadlines import deadlines_from_json
 from resolvers.issues.lifecycle import open_issue
+from resolvers.issues.queries import readable_issue
 from resolvers.regions import RegionByIdLoader
 
 NAME_MAX = 50
@@ -396,5 +402,112 @@ async def answer_follow_up(ctx: Context, input: Any) -> DeputyMessage:
             ),
         )
         return message
+
+    return await work.commit(write)
+
+
+# --- duty records -----------------------------------------------------------------------
+
+DESCRIPTION_MAX, DOCUMENTS_MAX, LINKS_MAX = 5000, 500, 50
+
+
+async def add_record(ctx: Context, input: Any) -> DutyRecord:
+    """The deputy records a duty performed; dated within their term and not in the future;
+    linked to issues they may read and messages of their own box."""
+    work = Work(ctx)
+    v = work.input
+    deputy_pk = v.id(input.deputy_id, "Deputy", "deputyId")
+    description = v.text(input.description, "description", DESCRIPTION_MAX, required=True)
+    documents = v.text(input.outcome_documents, "outcomeDocuments", DOCUMENTS_MAX)
+    issue_ids = [v.id(i, "Issue", f"issueIds.{n}") for n, i in enumerate(input.issue_ids or [])]
+    message_ids = [
+        v.id(i, "DeputyMessage", f"messageIds.{n}") for n, i in enumerate(input.message_ids or [])
+    ]
+    if len(issue_ids) > LINKS_MAX:
+        v.fail("issueIds", "too_many_links", max=LINKS_MAX)
+    if len(message_ids) > LINKS_MAX:
+        v.fail("messageIds", "too_many_links", max=LINKS_MAX)
+    proposal = input.kind is RecordKind.PROPOSAL
+    if not proposal and (input.outcome is not None or documents is not None):
+        v.fail("outcome", "outcome_for_proposals")
+    day: date = input.day
+    if day > today():
+        v.fail("day", "record_future")
+    v.done()
+    deputy = await _load(work, deputy_pk, "deputyId")
+    if not policy.can_add_record(work.viewer, deputy):
+        raise Forbidden()
+    if not deputy.term_start <= day <= deputy.term_end:
+        raise invalid("day", "record_outside_term", start=deputy.term_start, end=deputy.term_end)
+    for n, issue_id in enumerate(issue_ids):
+        if await readable_issue(ctx, work.viewer, issue_id) is None:
+            v.problems.extend(not_found(f"issueIds.{n}").problems)
+    if message_ids:
+        async with ctx.db.sessions() as session:
+            mine = set(
+                (
+                    await session.scalars(
+                        select(DeputyMessage.id).where(
+                            DeputyMessage.id.in_(message_ids),
+                            DeputyMessage.deputy_id == deputy.id,
+                        )
+                    )
+                ).all()
+            )
+        for n, message_id in enumerate(message_ids):
+            if message_id not in mine:
+                v.problems.extend(not_found(f"messageIds.{n}").problems)
+    v.done()
+    record = DutyRecord(
+        deputy_id=deputy.id,
+        deputy_account_id=deputy.account_id,
+        region_path=deputy.region_path,
+        kind=input.kind,
+        day=day,
+        description=description,
+        outcome=(input.outcome or ProposalOutcome.PENDING) if proposal else None,
+        outcome_documents=documents,
+        created_by_id=work.account_id,
+        created_at=utcnow(),
+    )
+
+    async def write(session) -> DutyRecord:
+        session.add(record)
+        await session.flush()
+        for issue_id in dict.fromkeys(issue_ids):
+            session.add(RecordLink(record_id=record.id, issue_id=issue_id))
+        for message_id in dict.fromkeys(message_ids):
+            session.add(RecordLink(record_id=record.id, message_id=message_id))
+        await session.flush()
+        return record
+
+    return await work.commit(write)
+
+
+async def verify_record(ctx: Context, input: Any) -> DutyRecord:
+    """An official of the deputy's congress level confirms a record (核实); once."""
+    work = Work(ctx)
+    pk = work.input.id(input.id, "DutyRecord", "id")
+    work.input.done()
+    async with ctx.db.sessions() as session:
+        row = await session.get(DutyRecord, pk)
+    record = work.found(row, policy.can_read_record)
+    deputy = await _load(work, record.deputy_id)
+    if not policy.can_verify_record(work.viewer, deputy):
+        raise Forbidden("verify_not_allowed")
+    if record.verified_at is not None:
+        raise UserFailure.of(ErrorCode.INVALID_TRANSITION, "already_verified", None)
+    now = utcnow()
+
+    async def write(session) -> DutyRecord:
+        changed = await session.execute(
+            update(DutyRecord)
+            .where(DutyRecord.id == record.id, DutyRecord.verified_at.is_(None))
+            .values(verified_by_id=work.account_id, verified_at=now)
+        )
+        if changed.rowcount != 1:
+            raise UserFailure.of(ErrorCode.INVALID_TRANSITION, "already_verified", None)
+        record.verified_by_id, record.verified_at = work.account_id, now
+        return record
 
     return await work.commit(write)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, false, or_, true
 
 from core.identity import Viewer
-from core.permissions import OFFICIAL_ROLES, is_admin
-from models.deputies import CongressLevel, Deputy, DeputyMessage
+from core.permissions import OFFICIAL_ROLES, covers, is_admin, paths, under
+from models.deputies import CongressLevel, Deputy, DeputyMessage, DutyRecord
 from models.regions import Region
 
 
@@ -95,3 +95,40 @@ def can_read_inbox(viewer: Viewer, deputy: Deputy) -> bool:
 
 def is_sender(viewer: Viewer, message: DeputyMessage) -> bool:
     return message.sender_id is not None and viewer.is_(message.sender_id)
+
+
+# --- duty records and the performance file ----------------------------------------------
+
+
+def can_read_records(viewer: Viewer, deputy: Deputy) -> bool:
+    """A deputy's records and performance file: the deputy, and the officials whose
+    jurisdiction covers the constituency."""
+    return is_the_deputy(viewer, deputy) or covers(viewer, deputy.region_path, OFFICIAL_ROLES)
+
+
+def can_read_record(viewer: Viewer, record: DutyRecord) -> bool:
+    return viewer.is_(record.deputy_account_id) or covers(
+        viewer, record.region_path, OFFICIAL_ROLES
+    )
+
+
+def visible_records(viewer: Viewer) -> ColumnElement[bool]:
+    """SQL condition matching exactly the records `can_read_record` allows."""
+    if not viewer.signed_in:
+        return false()
+    if is_admin(viewer):
+        return true()
+    clauses = [DutyRecord.deputy_account_id == viewer.id]
+    clauses += [under(DutyRecord.region_path, p) for p in paths(viewer, OFFICIAL_ROLES)]
+    return or_(*clauses)
+
+
+def can_add_record(viewer: Viewer, deputy: Deputy) -> bool:
+    """Records are the deputy's own account of their work."""
+    return is_the_deputy(viewer, deputy)
+
+
+def can_verify_record(viewer: Viewer, deputy: Deputy) -> bool:
+    """Officials of the deputy's congress level (or above) covering the constituency; never
+    the deputy themself (nobody verifies their own work)."""
+    return officiates_for(viewer, deputy) and not is_the_deputy(viewer, deputy)

@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
 from core.context import Context
-from core.errors import Forbidden
+from core.errors import BadRequest, Forbidden
 from core.identity import Viewer
 from core.ids import parse_id
 from core.pagination import Page, paginate
 from core.permissions import readable, under
-from models.deputies import Deputy, DeputyMessage, MessageStatus
+from models.deputies import Deputy, DeputyMessage, DutyRecord, MessageStatus, RecordKind
 from resolvers.deputies import policy
 from resolvers.deputies.codes import TOKEN_MAX, CodeNotFound, token_hash
 from resolvers.deputies.loaders import (
     DeputyByCodeLoader,
     DeputyByIdLoader,
     DeputyMessageByIdLoader,
+    DutyRecordByIdLoader,
     RetiredCodeByHashLoader,
 )
+from resolvers.deputies.performance import PerformanceFile, performance_file
 from resolvers.regions import require_region
 
 
@@ -123,3 +126,34 @@ async def sent_messages(ctx: Context, first: int | None, after: str | None) -> P
     )
     DeputyMessageByIdLoader(ctx).prime_many({row.id: row for row in page.items})
     return page
+
+
+async def records(
+    ctx: Context,
+    deputy: Deputy,
+    kinds: Sequence[RecordKind] | None,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """The deputy's duty records, newest first: for the deputy and the officials covering the
+    constituency (FORBIDDEN to others)."""
+    viewer = ctx.require_viewer()
+    if not policy.can_read_records(viewer, deputy):
+        raise Forbidden()
+    stmt = select(DutyRecord).where(
+        DutyRecord.deputy_id == deputy.id, policy.visible_records(viewer)
+    )
+    if kinds:
+        stmt = stmt.where(DutyRecord.kind.in_(kinds))
+    page = await paginate(ctx.reads, stmt, DutyRecord.id, first=first, after=after, descending=True)
+    DutyRecordByIdLoader(ctx).prime_many({row.id: row for row in page.items})
+    return page
+
+
+async def performance(ctx: Context, deputy: Deputy, start: date, end: date) -> PerformanceFile:
+    viewer = ctx.require_viewer()
+    if not policy.can_read_records(viewer, deputy):
+        raise Forbidden()
+    if start > end:
+        raise BadRequest("period_order", field="from")
+    return await performance_file(ctx.reads, deputy, start, end)
