@@ -58,7 +58,7 @@ from core.media import media_endpoint
 from core.orphans import run_forever as sweep_orphans_forever
 from core.storage import LocalStorage, Storage
 from resolvers.accounts import AccountByIdLoader
-from resolvers.deputies.codes import code_image_endpoint
+from resolvers.deputies.codes import code_image_endpoint, message_page_endpoint
 from resolvers.deputies.exports import performance_export_endpoint
 from resolvers.issues.deadlines import deadlines_from_json
 from resolvers.issues.sweep import run_forever
@@ -413,6 +413,7 @@ def create_app(settings: Settings | None = None) -> App:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/media/{key}", media_endpoint(settings.secret_key, storage)),
+            Route("/d/{token}", message_page_endpoint(settings, db)),
             Route("/d/{token}/qr.svg", code_image_endpoint(settings, db, "svg")),
             Route("/d/{token}/qr.png", code_image_endpoint(settings, db, "png")),
             Route("/deputies/{id:path}/performance.pdf", performance_export_endpoint(db, "pdf")),

@@ -37,6 +37,7 @@ from tests.conftest import (
 from tests.issue_ops import ACCEPT, RESOLVE, act, ok
 from tests.live_client import LiveClient
 from tests.test_deputies import REGISTER, ROTATE, new_resident
+from tests.test_graphiql import Browser, browser  # noqa: F401  (the Chromium fixture)
 
 MESSAGE = """id body status senderName senderPhone createdAt firstRepliedAt followUpDue
   answered resolved replies { body at } history { kind note } issue { id status title }
@@ -437,3 +438,49 @@ def test_inbox_spec_matches_in_python_what_it_selects_in_sql(api: Api):
             await db.engine.dispose()
 
     asyncio.run(check())
+
+
+def test_a_citizens_phone_opens_the_scanned_link_and_leaves_a_message(
+    api: Api,
+    browser: Browser,  # noqa: F811  (the fixture imported above)
+    tmp_path,
+):
+    """Tried as a new user would: the decoded link opened in a real browser, the message typed
+    and sent without an account, the deputy's reply read back and the follow-up answered."""
+    deputy_phone, deputy_id = own_deputy(api)
+    token = scan(api, deputy_phone, deputy_id)
+    link = f"{api.server.url}/d/{token}"
+    browser.open_page()
+    browser.call("Page.navigate", url=link)
+    browser.wait_for("document.getElementById('title')?.textContent.includes('留言代表')", "page")
+    browser.evaluate(
+        "document.getElementById('body').value = '小区门口积水严重，老人出行不便';"
+        "document.getElementById('name').value = '李阿姨';"
+        "document.querySelector('#leave button').click(); true"
+    )
+    receipt = browser.wait_for("document.getElementById('receipt')?.textContent", "the receipt")
+    fragment = browser.evaluate("location.hash.slice(1)")
+    message_id = dict(part.split("=", 1) for part in fragment.split("&"))["m"]
+    message_id = message_id.replace("%3D", "=")
+    seen = api.ok(READ, {"id": message_id}, as_=deputy_phone)["deputyMessage"]
+    assert seen["body"] == "小区门口积水严重，老人出行不便" and seen["senderName"] == "李阿姨"
+    api.ok(REPLY, {"input": {"id": message_id, "body": "已请社区排水"}}, as_=deputy_phone)
+    # Later the citizen opens the saved link again: the reply, and the follow-up question.
+    browser.call("Page.navigate", url=f"{link}#{fragment}")
+    browser.call("Page.reload")
+    browser.wait_for(
+        "[...document.querySelectorAll('.reply')]"
+        ".some(p => p.textContent.includes('已请社区排水'))",
+        "the deputy's reply",
+    )
+    browser.wait_for("document.getElementById('follow-up')?.hidden === false", "the follow-up")
+    browser.evaluate("document.querySelector('#follow-up button').click(); true")
+    browser.wait_for("document.getElementById('follow-up').hidden", "the follow-up sent")
+    done = api.ok(READ, {"id": message_id, "r": receipt})["deputyMessage"]
+    assert (done["answered"], done["resolved"], done["followUpDue"]) == (True, True, False)
+    browser.screenshot(tmp_path / "deputy-box.png")
+    # A replaced code's link says so.
+    api.ok(ROTATE, {"input": {"id": deputy_id}}, as_=deputy_phone)
+    old = httpx.get(link)
+    assert old.status_code == 410 and "已更换" in old.text
+    assert httpx.get(f"{api.server.url}/d/{'z' * 24}").status_code == 404

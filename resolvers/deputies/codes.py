@@ -12,22 +12,27 @@ images then answer that the code was replaced (410), an unknown token that it is
 from __future__ import annotations
 
 import hashlib
+import html
 import io
+import json
 import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import segno
 from sqlalchemy import select
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from core.config import Settings
 from core.db import Database
-from core.errors import CodedError, language
+from core.errors import CodedError, language, translate
 from core.http import RequestError
 from models.deputies import Deputy, RetiredCode
 
 TOKEN_BYTES = 18  # 144 bits, 24 URL-safe characters
 TOKEN_MAX = 64  # Deputy.code_token's length: longer input is no token
+PAGE_FILE = Path(__file__).resolve().parents[2] / "static" / "deputy_box.html"
 
 
 class CodeNotFound(CodedError):
@@ -108,6 +113,67 @@ def code_image_endpoint(settings: Settings, db: Database, kind: str):
             media_type=media_type,
             # Short: once rotated, the old image should stop showing soon.
             headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
+        )
+
+    return serve
+
+
+# The documents the message page sends (tests/test_deputy_messages.py runs them too).
+PAGE_LEAVE = """mutation($input: LeaveDeputyMessageInput!) { leaveDeputyMessage(input: $input) {
+  message { id } receipt errors { code field message } } }"""
+PAGE_READ = """query($id: ID!, $receipt: String) { deputyMessage(id: $id, receipt: $receipt) {
+  body status followUpDue replies { body at } } }"""
+PAGE_FOLLOW_UP = """mutation($input: AnswerDeputyFollowUpInput!) {
+  answerDeputyFollowUp(input: $input) { errors { code message } } }"""
+PAGE_STATUSES = {
+    "NEW": "已送达，代表尚未查看",
+    "READ": "代表已查看",
+    "REPLIED": "代表已答复",
+    "TURNED_INTO_ISSUE": "代表已转为诉求办理",
+    "CLOSED": "已办结",
+}
+LEVELS = {"COUNTY": "县人大代表", "TOWNSHIP": "乡镇人大代表"}
+
+
+def message_page_endpoint(settings: Settings, db: Database):
+    """`GET /d/{token}`: where a scan lands. A page to leave the deputy a message without an
+    account, and (with the receipt in the link's fragment, never sent to the server) to read
+    the replies and answer the follow-up; it uses the public GraphQL API like any client.
+    A replaced code: 410 and a page saying so; an unknown one: 404."""
+
+    async def serve(request: Request) -> Response:
+        token = request.path_params["token"]
+        try:
+            deputy = await lookup(db, token)
+        except CodeNotFound as missing:
+            status = 410 if missing.key == "deputy_code_rotated" else 404
+            text = html.escape(translate(missing.key, "zh"))
+            page = f'<!doctype html><meta charset="utf-8"><title>二维码</title><p>{text}</p>'
+            return HTMLResponse(page, status, headers={"Cache-Control": "no-store"})
+        config = {
+            "endpoint": base_url(settings, request) + "/graphql",
+            "token": token,
+            "name": deputy.name,
+            "about": f"{LEVELS[deputy.congress_level.value]}；留言只有代表本人可以看到。",
+            "leave": PAGE_LEAVE,
+            "read": PAGE_READ,
+            "followUp": PAGE_FOLLOW_UP,
+            "statuses": PAGE_STATUSES,
+        }
+        nonce = secrets.token_urlsafe(18)
+        # JSON inside <script>: "<" escaped, so no text can close the element.
+        data = json.dumps(config, ensure_ascii=False).replace("<", "\\u003c")
+        page = PAGE_FILE.read_text().replace("__CONFIG__", data)
+        page = page.replace("<script>", f'<script nonce="{nonce}">')
+        page = page.replace("<style>", f'<style nonce="{nonce}">')
+        api = urlsplit(config["endpoint"])
+        csp = (
+            f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
+            f"connect-src 'self' {api.scheme}://{api.netloc}; base-uri 'none'; "
+            "form-action 'none'; frame-ancestors 'none'"
+        )
+        return HTMLResponse(
+            page, headers={"Content-Security-Policy": csp, "Cache-Control": "no-store"}
         )
 
     return serve
