@@ -24,13 +24,19 @@ from sqlalchemy import select
 from core.db import Database
 from core.storage import Storage
 from models.base import utcnow
+from models.deputies import DeputyPhoto
 from models.issues import Photo
 from models.posts import PostPhoto
 from models.villages import VillageCover
 
 log = logging.getLogger("grassroots.orphans")
 # Every column whose values are storage keys: a file no row names is an orphan.
-REFERENCES = (Photo.storage_key, PostPhoto.storage_key, VillageCover.storage_key)
+REFERENCES = (
+    Photo.storage_key,
+    PostPhoto.storage_key,
+    VillageCover.storage_key,
+    DeputyPhoto.storage_key,
+)
 
 
 async def sweep_orphans(

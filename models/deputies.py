@@ -173,3 +173,20 @@ class RecordLink(Base):
     record_id: Mapped[int] = mapped_column(ForeignKey("deputy_records.id"), index=True)
     issue_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id"), index=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("deputy_messages.id"), index=True)
+
+
+class DeputyPhoto(Base):
+    """A photo of a deputy's: their profile picture (no record) or evidence of a duty record.
+    Re-encoded from its pixels like every photo (core/images.py)."""
+
+    __tablename__ = "deputy_photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"), index=True)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("deputy_records.id"), index=True)
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

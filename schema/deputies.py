@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode
 import strawberry
 from sqlalchemy import select
 from strawberry import relay
+from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from core.ids import node_pk, to_global_id
@@ -26,13 +27,15 @@ from resolvers.deputies.loaders import (
     InboxCountsByDeputyIdLoader,
     LinksByRecordIdLoader,
     MessageEventsByMessageIdLoader,
+    PhotosByRecordIdLoader,
+    ProfilePhotoByDeputyIdLoader,
 )
 from resolvers.issues import policy as issue_policy
 from resolvers.issues.queries import readable_issue
 from resolvers.regions import RegionByIdLoader
 from schema.accounts import Account, account_or_none
 from schema.common import AFTER, FIRST, Connection, UserError, graphql_enum, payload
-from schema.issues import Issue, IssueCategory
+from schema.issues import Issue, IssueCategory, Photo
 from schema.regions import Region
 
 CongressLevel = m.CongressLevel
@@ -101,6 +104,18 @@ graphql_enum(
 )
 
 DEPUTY_ID = "The deputy's ID."
+
+
+def _photo(row: m.DeputyPhoto) -> Photo:
+    return Photo(
+        content_type=row.content_type,
+        width=row.width,
+        height=row.height,
+        size=row.size,
+        key=row.storage_key,
+    )
+
+
 MESSAGE_ID = "The message's ID."
 
 
@@ -162,6 +177,11 @@ class Deputy(relay.Node):
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
         rows = [await queries.readable_deputy(info.context, node_pk(i)) for i in node_ids]
         return [cls.from_model(row) if row else None for row in rows]
+
+    @strawberry.field(description="The profile photo (public, like the profile); null if none.")
+    async def photo(self, info: Info) -> Photo | None:
+        row = await ProfilePhotoByDeputyIdLoader(info).load(self.row.id)
+        return _photo(row) if row else None
 
     @strawberry.field(description="The constituency (选区): the region they were elected in.")
     async def constituency(self, info: Info) -> Region:
@@ -467,6 +487,10 @@ class DutyRecord(relay.Node):
     async def verified_by(self, info: Info) -> Account | None:
         return await account_or_none(info, self.row.verified_by_id)
 
+    @strawberry.field(description="Photos of the duty (they keep where and when taken).")
+    async def photos(self, info: Info) -> list[Photo]:
+        return [_photo(p) for p in await PhotosByRecordIdLoader(info).load(self.row.id)]
+
     @strawberry.field(description="The deputy whose record it is.")
     async def deputy(self, info: Info) -> Deputy:
         return Deputy.from_model(present(await DeputyByIdLoader(info).load(self.row.deputy_id)))
@@ -664,6 +688,19 @@ class RegisterDeputyInput:
     term_end: date = strawberry.field(description="The last day of the term; after the first.")
 
 
+@strawberry.input(description="Input of `updateDeputyProfile`.")
+class UpdateDeputyProfileInput:
+    id: strawberry.ID = strawberry.field(description=DEPUTY_ID)
+    name: str | None = strawberry.field(
+        default=None, description="A new name for the profile (at most 50 characters)."
+    )
+    photo: Upload | None = strawberry.field(
+        default=None,
+        description="A new profile photo, as a multipart upload (JPEG, PNG or WebP); it "
+        "replaces the old one and keeps no location.",
+    )
+
+
 @strawberry.input(description="Input of `rotateDeputyCode`.")
 class RotateDeputyCodeInput:
     id: strawberry.ID = strawberry.field(description=DEPUTY_ID)
@@ -784,11 +821,23 @@ class AddDeputyRecordInput:
     message_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Messages of the deputy's box it is about (at most 50)."
     )
+    photos: list[Upload] | None = strawberry.field(
+        default=None, description="Photos of the duty, as multipart uploads (JPEG, PNG, WebP)."
+    )
     outcome: ProposalOutcome | None = strawberry.field(
         default=None, description="Proposals only: what became of it (PENDING by default)."
     )
     outcome_documents: str | None = strawberry.field(
         default=None, description="Proposals only: as which government documents."
+    )
+
+
+@strawberry.input(description="Input of `setDeputyProposalOutcome`.")
+class SetDeputyProposalOutcomeInput:
+    id: strawberry.ID = strawberry.field(description="The proposal's record ID.")
+    outcome: ProposalOutcome = strawberry.field(description="What became of it.")
+    outcome_documents: str | None = strawberry.field(
+        default=None, description="As which government documents (at most 500 characters)."
     )
 
 
@@ -812,6 +861,15 @@ class DeputyMutations:
         self, info: Info, input: Annotated[RegisterDeputyInput, _input("The seat.")]
     ) -> DeputyPayload:
         return await _payload(info, mutations.register(info.context, input))
+
+    @strawberry.mutation(
+        description="Change a deputy's name or photo (the deputy, or an official who "
+        "registers deputies of that congress)."
+    )
+    async def update_deputy_profile(
+        self, info: Info, input: Annotated[UpdateDeputyProfileInput, _input("What changes.")]
+    ) -> DeputyPayload:
+        return await _payload(info, mutations.update_profile(info.context, input))
 
     @strawberry.mutation(
         description="Replace the deputy's QR code (the deputy): the old code, its link and "
@@ -881,6 +939,17 @@ class DeputyMutations:
         self, info: Info, input: Annotated[AddDeputyRecordInput, _input("The record.")]
     ) -> DutyRecordPayload:
         return await _record_payload(info, mutations.add_record(info.context, input))
+
+    @strawberry.mutation(
+        description="The deputy records what became of a proposal; a verified one whose "
+        "outcome changes is unverified again (a verification vouches for what it saw)."
+    )
+    async def set_deputy_proposal_outcome(
+        self,
+        info: Info,
+        input: Annotated[SetDeputyProposalOutcomeInput, _input("The proposal, its outcome.")],
+    ) -> DutyRecordPayload:
+        return await _record_payload(info, mutations.set_proposal_outcome(info.context, input))
 
     @strawberry.mutation(
         description="An official of the deputy's congress level (or above) whose jurisdiction "

@@ -12,7 +12,7 @@ import pypdf
 
 from core.ids import parse_id, to_global_id
 from resolvers.deputies.performance import today
-from tests.conftest import RESIDENT, TOWNSHIP, VILLAGE, Api
+from tests.conftest import RESIDENT, TOWNSHIP, VILLAGE, Api, jpeg
 from tests.issue_ops import ACCEPT, RATE, RESOLVE, act, ok
 from tests.test_deputy_messages import LEAVE, REPLY, TURN, own_deputy, scan
 
@@ -240,3 +240,113 @@ def test_record_page_statement_count_does_not_grow_with_page_size(api: Api, coun
 
     small, large = statements(2), statements(5)
     assert small == large, f"{small} statements for 2 records but {large} for 5"
+
+
+OUTCOME = """mutation($input: SetDeputyProposalOutcomeInput!) {
+  setDeputyProposalOutcome(input: $input) {
+    record { id outcome outcomeDocuments verified } errors { code field message } } }"""
+
+
+def test_a_proposals_outcome_changes_and_its_verification_goes_with_it(api: Api):
+    phone, deputy_id = own_deputy(api)
+    proposal = api.ok(
+        ADD,
+        {
+            "input": {
+                "deputyId": deputy_id,
+                "kind": "PROPOSAL",
+                "day": today().isoformat(),
+                "description": "关于村道养护的议案",
+            }
+        },
+        as_=phone,
+    )["addDeputyRecord"]["record"]
+    assert proposal["outcome"] == "PENDING"
+    api.ok(VERIFY, {"input": {"id": proposal["id"]}}, as_=TOWNSHIP)
+    adopted = api.ok(
+        OUTCOME,
+        {
+            "input": {
+                "id": proposal["id"],
+                "outcome": "ADOPTED",
+                "outcomeDocuments": "镇政发〔2026〕8号",
+            }
+        },
+        as_=phone,
+    )["setDeputyProposalOutcome"]["record"]
+    assert adopted["outcome"] == "ADOPTED" and adopted["verified"] is False
+    refused = api.gql(
+        OUTCOME, {"input": {"id": proposal["id"], "outcome": "NOT_ADOPTED"}}, as_=TOWNSHIP
+    )
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    meeting = api.ok(
+        ADD,
+        {
+            "input": {
+                "deputyId": deputy_id,
+                "kind": "MEETING",
+                "day": today().isoformat(),
+                "description": "乡人代会",
+            }
+        },
+        as_=phone,
+    )["addDeputyRecord"]["record"]
+    body = api.gql(OUTCOME, {"input": {"id": meeting["id"], "outcome": "ADOPTED"}}, as_=phone)
+    assert errors(body["data"]["setDeputyProposalOutcome"]) == [("VALIDATION", "id")]
+
+
+PROFILE = """mutation($input: UpdateDeputyProfileInput!) { updateDeputyProfile(input: $input) {
+  deputy { name photo { url contentType width } } errors { code field message } } }"""
+
+
+def test_profile_and_record_photos(api: Api):
+    phone, deputy_id = own_deputy(api)
+    # The profile's photo: re-encoded, served on a signed link, replaced by the next one.
+    body = api.gql(
+        PROFILE,
+        {"input": {"id": deputy_id, "name": "新名字", "photo": None}},
+        as_=phone,
+        files={"input.photo": jpeg(80, 100)},
+    )
+    deputy = body["data"]["updateDeputyProfile"]["deputy"]
+    assert deputy["name"] == "新名字" and deputy["photo"]["width"] == 80
+    assert httpx.get(deputy["photo"]["url"]).headers["content-type"] == "image/jpeg"
+    again = api.gql(
+        PROFILE,
+        {"input": {"id": deputy_id, "photo": None}},
+        as_=phone,
+        files={"input.photo": jpeg(120, 90)},
+    )["data"]["updateDeputyProfile"]["deputy"]
+    assert again["photo"]["width"] == 120 and again["name"] == "新名字"
+    assert httpx.get(deputy["photo"]["url"]).status_code == 404  # the old file is gone
+    # Anyone sees the profile photo.
+    public = api.ok("query($id: ID!) { deputy(id: $id) { photo { width } } }", {"id": deputy_id})
+    assert public["deputy"]["photo"] == {"width": 120}
+    bad = api.gql(
+        PROFILE,
+        {"input": {"id": deputy_id, "photo": None}},
+        as_=phone,
+        files={"input.photo": b"not an image"},
+    )["data"]["updateDeputyProfile"]
+    assert errors(bad) == [("VALIDATION", "photo")]
+    for outsider in (RESIDENT, VILLAGE):
+        refused = api.gql(PROFILE, {"input": {"id": deputy_id, "name": "x"}}, as_=outsider)
+        assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN", outsider
+    # A record's photos, for the record's readers.
+    record = api.gql(
+        """mutation($input: AddDeputyRecordInput!) { addDeputyRecord(input: $input) {
+          record { id photos { url width } } errors { code field } } }""",
+        {
+            "input": {
+                "deputyId": deputy_id,
+                "kind": "INSPECTION",
+                "day": today().isoformat(),
+                "description": "视察水库",
+                "photos": [None, None],
+            }
+        },
+        as_=phone,
+        files={"input.photos.0": jpeg(64, 48), "input.photos.1": jpeg(32, 24)},
+    )["data"]["addDeputyRecord"]["record"]
+    assert [p["width"] for p in record["photos"]] == [64, 32]
+    assert httpx.get(record["photos"][0]["url"]).status_code == 200

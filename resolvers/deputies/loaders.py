@@ -9,6 +9,7 @@ from models.deputies import (
     Deputy,
     DeputyMessage,
     DeputyMessageEvent,
+    DeputyPhoto,
     DutyRecord,
     MessageStatus,
     RecordLink,
@@ -87,3 +88,23 @@ class LinksByRecordIdLoader(Loader[int, list[RecordLink]]):
             select(RecordLink).where(RecordLink.record_id.in_(keys)).order_by(RecordLink.id)
         )
         return group_by_key(keys, rows, lambda link: link.record_id)
+
+
+class ProfilePhotoByDeputyIdLoader(Loader[int, DeputyPhoto | None]):
+    """Each deputy's profile photo (their photo that belongs to no record)."""
+
+    async def batch_load(self, keys):
+        rows = await self.reads.all(
+            select(DeputyPhoto)
+            .where(DeputyPhoto.deputy_id.in_(keys), DeputyPhoto.record_id.is_(None))
+            .order_by(DeputyPhoto.id)
+        )
+        return by_key(keys, rows, lambda p: p.deputy_id)  # the newest wins
+
+
+class PhotosByRecordIdLoader(Loader[int, list[DeputyPhoto]]):
+    async def batch_load(self, keys):
+        rows = await self.reads.all(
+            select(DeputyPhoto).where(DeputyPhoto.record_id.in_(keys)).order_by(DeputyPhoto.id)
+        )
+        return group_by_key(keys, rows, lambda p: p.record_id)

@@ -15,6 +15,7 @@ from core import events, throttle
 from core.context import Context
 from core.errors import CodedError, ErrorCode, Forbidden, UserFailure, invalid, not_found
 from core.mutations import Work
+from core.photos import read_photo, read_photos, stage
 from core.throttle import Limit, source_key
 from models.accounts import Role, RoleGrant
 from models.base import utcnow
@@ -22,6 +23,7 @@ from models.deputies import (
     Deputy,
     DeputyMessage,
     DeputyMessageEvent,
+    DeputyPhoto,
     DutyRecord,
     MessageEventKind,
     MessageStatus,
@@ -458,6 +460,9 @@ async def add_record(ctx: Context, input: Any) -> DutyRecord:
             if message_id not in mine:
                 v.problems.extend(not_found(f"messageIds.{n}").problems)
     v.done()
+    # Records' photos keep where and when they were taken: evidence of the duty.
+    images = await read_photos(ctx, input.photos, "photos", strip_location=False)
+    staged = await stage(work.files, images)
     record = DutyRecord(
         deputy_id=deputy.id,
         deputy_account_id=deputy.account_id,
@@ -478,6 +483,7 @@ async def add_record(ctx: Context, input: Any) -> DutyRecord:
             session.add(RecordLink(record_id=record.id, issue_id=issue_id))
         for message_id in dict.fromkeys(message_ids):
             session.add(RecordLink(record_id=record.id, message_id=message_id))
+        _record_photos(session, staged, deputy.id, record.id)
         await session.flush()
         return record
 
@@ -511,3 +517,100 @@ async def verify_record(ctx: Context, input: Any) -> DutyRecord:
         return record
 
     return await work.commit(write)
+
+
+async def set_proposal_outcome(ctx: Context, input: Any) -> DutyRecord:
+    """The deputy records what became of a proposal. A verified proposal whose outcome
+    changes is unverified again: a verification vouches for what it saw."""
+    work = Work(ctx)
+    v = work.input
+    pk = v.id(input.id, "DutyRecord", "id")
+    documents = v.text(input.outcome_documents, "outcomeDocuments", DOCUMENTS_MAX)
+    v.done()
+    async with ctx.db.sessions() as session:
+        row = await session.get(DutyRecord, pk)
+    record = work.found(row, policy.can_read_record)
+    deputy = await _load(work, record.deputy_id)
+    if not policy.can_add_record(work.viewer, deputy):
+        raise Forbidden()
+    if record.kind is not RecordKind.PROPOSAL:
+        raise invalid("id", "outcome_for_proposals")
+    changed = (input.outcome, documents) != (record.outcome, record.outcome_documents)
+
+    async def write(session) -> DutyRecord:
+        values: dict[str, Any] = {"outcome": input.outcome, "outcome_documents": documents}
+        if changed:
+            values |= {"verified_by_id": None, "verified_at": None}
+        await session.execute(update(DutyRecord).where(DutyRecord.id == record.id).values(**values))
+        for key, value in values.items():
+            setattr(record, key, value)
+        return record
+
+    return await work.commit(write)
+
+
+# --- photos -----------------------------------------------------------------------------
+
+
+def _record_photos(
+    session: AsyncSession, staged: list, deputy_id: int, record_id: int | None
+) -> None:
+    for key, image in staged:
+        session.add(
+            DeputyPhoto(
+                deputy_id=deputy_id,
+                record_id=record_id,
+                storage_key=key,
+                content_type=image.content_type,
+                width=image.width,
+                height=image.height,
+                size=len(image.data),
+            )
+        )
+
+
+async def update_profile(ctx: Context, input: Any) -> Deputy:
+    """The deputy (or an official who registers deputies of that congress) changes the
+    profile's name or photo; the photo replaces the old one, whose file goes after commit."""
+    work = Work(ctx)
+    v = work.input
+    pk = v.id(input.id, "Deputy", "id")
+    name = v.text(input.name, "name", NAME_MAX) if input.name is not None else None
+    if input.name is not None and name is None:
+        v.fail("name", "blank")
+    v.done()
+    deputy = await _load(work, pk)
+    if not (
+        policy.is_the_deputy(work.viewer, deputy) or policy.officiates_for(work.viewer, deputy)
+    ):
+        raise Forbidden()
+    # The profile's photo keeps no location.
+    images = (
+        [await read_photo(ctx, input.photo, "photo", strip_location=True)] if input.photo else []
+    )
+    staged = await stage(work.files, images)
+    replaced: list[str] = []
+
+    async def write(session) -> Deputy:
+        row = await session.get(Deputy, deputy.id)
+        if name is not None:
+            row.name = name
+        if staged:
+            old = (
+                await session.scalars(
+                    select(DeputyPhoto).where(
+                        DeputyPhoto.deputy_id == deputy.id, DeputyPhoto.record_id.is_(None)
+                    )
+                )
+            ).all()
+            for photo in old:
+                replaced.append(photo.storage_key)
+                await session.delete(photo)
+            _record_photos(session, staged, deputy.id, None)
+        await session.flush()
+        return row
+
+    row = await work.commit(write)
+    for key in replaced:  # after commit: no row names them any more (else the sweep would)
+        await ctx.storage.delete(key)
+    return row

@@ -48,6 +48,11 @@ def can_see_code(viewer: Viewer, deputy: Deputy) -> bool:
     return is_the_deputy(viewer, deputy) or officiates_for(viewer, deputy)
 
 
+def can_edit_profile(viewer: Viewer, deputy: Deputy) -> bool:
+    """Name and photo: the deputy, and the officials who register deputies of that congress."""
+    return is_the_deputy(viewer, deputy) or officiates_for(viewer, deputy)
+
+
 def can_rotate_code(viewer: Viewer, deputy: Deputy) -> bool:
     """Replacing the code (the old posters stop working): the deputy, or an administrator."""
     return is_the_deputy(viewer, deputy) or is_admin(viewer)
