@@ -350,3 +350,33 @@ def test_profile_and_record_photos(api: Api):
     )["data"]["addDeputyRecord"]["record"]
     assert [p["width"] for p in record["photos"]] == [64, 32]
     assert httpx.get(record["photos"][0]["url"]).status_code == 200
+
+
+def test_an_outsider_cannot_tell_an_existing_record_from_a_missing_one(api: Api):
+    phone, deputy_id = own_deputy(api)
+    record = api.ok(
+        ADD,
+        {
+            "input": {
+                "deputyId": deputy_id,
+                "kind": "PROPOSAL",
+                "day": today().isoformat(),
+                "description": "议案",
+            }
+        },
+        as_=phone,
+    )["addDeputyRecord"]["record"]
+
+    def answers(pk: str) -> list:
+        return [
+            api.gql("query($id: ID!) { node(id: $id) { id } }", {"id": pk}, as_=RESIDENT),
+            api.gql(VERIFY, {"input": {"id": pk}}, as_=RESIDENT),
+            api.gql(OUTCOME, {"input": {"id": pk, "outcome": "ADOPTED"}}, as_=RESIDENT),
+        ]
+
+    existing = answers(record["id"])
+    assert existing == answers(to_global_id("DutyRecord", 2_000_000_000))
+    assert existing[0] == {"data": {"node": None}}
+    for body in existing[1:]:
+        (payload,) = body["data"].values()
+        assert errors(payload) == [("NOT_FOUND", "id")]
