@@ -10,6 +10,7 @@ fonts-wqy-zenhei or fonts-noto-cjk): nothing is downloaded at run time.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import date
@@ -157,11 +158,12 @@ def performance_export_endpoint(db: Database, kind: str):
         finally:
             await reads.close()
         name = f"performance-{deputy.id}-{start.isoformat()}-{end.isoformat()}.{kind}"
-        data, media_type = (
-            (to_pdf(file, lang), "application/pdf")
-            if kind == "pdf"
-            else (to_csv(file, lang), "text/csv; charset=utf-8")
-        )
+        if kind == "pdf":
+            # Subsetting the CJK font takes a good fraction of a second of CPU: in a thread,
+            # so the event loop (every other request and socket of this worker) goes on.
+            data, media_type = await asyncio.to_thread(to_pdf, file, lang), "application/pdf"
+        else:
+            data, media_type = to_csv(file, lang), "text/csv; charset=utf-8"
         return Response(
             data,
             media_type=media_type,
