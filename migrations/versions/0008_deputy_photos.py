@@ -3,8 +3,8 @@
 One table (`deputy_photos`, the record null for the profile's), whose storage keys the orphan
 sweep also looks up.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-22 22:38:10.973035
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 import models.base
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -8,8 +8,8 @@ SHA-256) and `deputy_message_events` (id = the event log's, so `deputyInboxUpdat
 after it, as issue timelines do). `deputy_records` (kind, day, a proposal's outcome,
 verification) and `deputy_record_links` (the issues and messages a record is about).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-22 22:34:21.492776
 """
 
@@ -20,8 +20,8 @@ from alembic import op
 
 import models.base
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
