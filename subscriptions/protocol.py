@@ -707,6 +707,11 @@ class Connection:
         self.keepalive = None
         if self.closed:
             return
+        if not self.acked:
+            # Nothing before `connection_ack` (clients expect it first); until then the
+            # connection-init timeout (4408) watches the socket.
+            self._schedule_ping(self.settings.ws_ping_interval_seconds)
+            return
         self.answered = False
         self.send(PING)
         self.keepalive = asyncio.get_running_loop().call_later(

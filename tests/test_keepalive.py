@@ -10,6 +10,7 @@ Real websocket clients, with intervals of a fraction of a second set through set
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 
 import pytest
@@ -50,6 +51,18 @@ def test_a_client_that_answers_stays_open(api: Api):
                 client.send(answer)
             assert client.operation("q", "{ __typename }")["type"] == "next"
             client.close()
+
+
+def test_no_ping_comes_before_the_ack(api: Api):
+    """A client that takes longer than WS_PING_INTERVAL to send `connection_init` still gets
+    `connection_ack` first (clients expect it first); pings follow."""
+    with own_server(api, **PATIENT) as server:
+        client = Client(server.url)
+        time.sleep(1.0)  # three ping intervals before connection_init
+        client.send({"type": "connection_init"})
+        assert client.recv() == {"type": "connection_ack"}
+        assert client.recv() == {"type": "ping"}
+        client.close()
 
 
 @pytest.mark.parametrize("implementation", ["websockets-sansio", "websockets", "wsproto"])
