@@ -79,6 +79,9 @@ class Post(Base):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    # Hidden by an official of the village (moderation): seen by its author and officials.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class PostRevision(Base):
@@ -119,6 +122,9 @@ class Comment(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Hidden by an official of the village: its text is shown to its author and officials.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class PostLike(Base):
@@ -127,3 +133,39 @@ class PostLike(Base):
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ContentReport(Base):
+    """Someone reporting a post, or a comment of it, with a reason, for the village's
+    officials to look at."""
+
+    __tablename__ = "content_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("post_comments.id"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    reason: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ModerationKind(enum.Enum):
+    HIDE = "HIDE"
+    UNHIDE = "UNHIDE"
+    DELETE = "DELETE"
+
+
+class ModerationEntry(Base):
+    """The trace of every moderation step (nothing disappears without one): who hid,
+    unhid or deleted which post or comment, when and why."""
+
+    __tablename__ = "moderation_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("post_comments.id"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    kind: Mapped[ModerationKind] = mapped_column(_enum(ModerationKind))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

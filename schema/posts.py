@@ -24,6 +24,7 @@ from resolvers.posts.loaders import (
     LikeCountByPostIdLoader,
     LikedByAccountLoader,
     PhotosByPostIdLoader,
+    PostByIdLoader,
     RepliesByCommentIdLoader,
     RevisionsByPostIdLoader,
     Span,
@@ -70,6 +71,8 @@ class PostAction(enum.Enum):
     PIN = "pin"
     COMMENT = "comment"
     LIKE = "like"
+    REPORT = "report"
+    HIDE = "hide"
 
 
 graphql_enum(
@@ -81,6 +84,8 @@ graphql_enum(
         PostAction.PIN: "`pinPost` (an official of the village).",
         PostAction.COMMENT: "`commentOnPost` (members and followers).",
         PostAction.LIKE: "`likePost` / `unlikePost` (members and followers).",
+        PostAction.REPORT: "`reportPost` (whoever may read it).",
+        PostAction.HIDE: "`hidePost` (an official of the village).",
     },
 )
 
@@ -106,13 +111,33 @@ class PostRevision:
 @strawberry.type(description="A comment on a post, or a reply to one (one level of replies).")
 class PostComment(relay.Node):
     id: relay.NodeID[int]
-    body: str = strawberry.field(description="What was said.")
     created_at: datetime = strawberry.field(description="When.")
     row: strawberry.Private[m.Comment]
 
     @classmethod
     def from_model(cls, row: m.Comment) -> PostComment:
-        return cls(id=row.id, body=row.body, created_at=row.created_at, row=row)
+        return cls(id=row.id, created_at=row.created_at, row=row)
+
+    async def _sees_text(self, info: Info) -> bool:
+        if self.row.hidden_at is None:
+            return True
+        post = present(await PostByIdLoader(info).load(self.row.post_id))
+        return policy.sees_hidden(info.context.viewer, self.row.author_id, post.region_path)
+
+    @strawberry.field(
+        description="What was said; null when an official hid it (except to its author and "
+        "the village's officials): the comment keeps its place in the thread."
+    )
+    async def body(self, info: Info) -> str | None:
+        return self.row.body if await self._sees_text(info) else None
+
+    @strawberry.field(description="Hidden by an official of the village.")
+    def hidden(self) -> bool:
+        return self.row.hidden_at is not None
+
+    @strawberry.field(description="Why it was hidden: shown to its author and the officials.")
+    async def hidden_reason(self, info: Info) -> str | None:
+        return self.row.hidden_reason if await self._sees_text(info) else None
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
@@ -180,6 +205,17 @@ class Post(relay.Node):
     @strawberry.field(description="Pinned on top of the feed by an official.")
     def pinned(self) -> bool:
         return bool(self.row.pin)
+
+    @strawberry.field(
+        description="Hidden by an official of the village: gone from feeds and search for "
+        "everyone but its author and the officials, who still see it with this flag."
+    )
+    def hidden(self) -> bool:
+        return self.row.hidden_at is not None
+
+    @strawberry.field(description="Why it was hidden (only its author and officials see it).")
+    def hidden_reason(self) -> str | None:
+        return self.row.hidden_reason
 
     @strawberry.field(description="The village whose feed it is in.")
     async def village(self, info: Info) -> Region:
@@ -257,6 +293,8 @@ class Post(relay.Node):
             PostAction.PIN: policy.can_pin(viewer, row),
             PostAction.COMMENT: part,
             PostAction.LIKE: part,
+            PostAction.REPORT: True,  # whoever reads it
+            PostAction.HIDE: policy.can_moderate(viewer, row),
         }
         return [a for a in PostAction if allowed[a]]
 
@@ -315,6 +353,22 @@ class PostQueries:
     ) -> Connection[Post]:
         page = await queries.search(info.context, query, village_id, kinds, first, after)
         return Connection.of(page, Post.from_model)
+
+    @strawberry.field(
+        description="What was reported in a village, newest first: for its officials (null "
+        "for everyone else, and for an ID that is no village)."
+    )
+    async def content_reports(
+        self,
+        info: Info,
+        village_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The village's region ID.")
+        ],
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[ContentReport] | None:
+        page = await queries.reports(info.context, village_id, first, after)
+        return Connection.of(page, ContentReport.from_model) if page is not None else None
 
     @strawberry.field(description="One post by ID; null when there is none or it is not visible.")
     async def post(
@@ -379,6 +433,41 @@ class EditPostInput:
 @strawberry.input(description="Input of `deletePost`.")
 class DeletePostInput:
     id: strawberry.ID = strawberry.field(description=POST_ID)
+    reason: str | None = strawberry.field(
+        default=None,
+        description="Why (at most 500 characters); kept in the moderation log when an "
+        "official deletes someone else's post.",
+    )
+
+
+@strawberry.input(description="Input of `reportPost`.")
+class ReportPostInput:
+    id: strawberry.ID = strawberry.field(description=POST_ID)
+    reason: str = strawberry.field(description="What is wrong with it (at most 500).")
+
+
+@strawberry.input(description="Input of `reportComment`.")
+class ReportCommentInput:
+    id: strawberry.ID = strawberry.field(description="The comment's ID.")
+    reason: str = strawberry.field(description="What is wrong with it (at most 500).")
+
+
+@strawberry.input(description="Input of `hidePost`.")
+class HidePostInput:
+    id: strawberry.ID = strawberry.field(description=POST_ID)
+    reason: str | None = strawberry.field(
+        default=None, description="Why (required to hide; at most 500 characters)."
+    )
+    hidden: bool = strawberry.field(default=True, description="False shows it again.")
+
+
+@strawberry.input(description="Input of `hideComment`.")
+class HideCommentInput:
+    id: strawberry.ID = strawberry.field(description="The comment's ID.")
+    reason: str | None = strawberry.field(
+        default=None, description="Why (required to hide; at most 500 characters)."
+    )
+    hidden: bool = strawberry.field(default=True, description="False shows it again.")
 
 
 @strawberry.input(description="Input of `commentOnPost`.")
@@ -441,11 +530,73 @@ class CommentOnPostPayload:
     )
 
 
+@strawberry.type(description="What `reportPost` or `reportComment` did.")
+class ReportPayload:
+    report_id: strawberry.ID | None = strawberry.field(
+        description="The report's ID; null when `errors` is not empty."
+    )
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was reported; empty on success."
+    )
+
+
+@strawberry.type(description="What `hideComment` did.")
+class HideCommentPayload:
+    comment: PostComment | None = strawberry.field(
+        description="The comment after the change; null when `errors` is not empty."
+    )
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing was changed; empty on success."
+    )
+
+
+@strawberry.type(description="A report of a post or comment, for the village's officials.")
+class ContentReport(relay.Node):
+    id: relay.NodeID[int]
+    reason: str = strawberry.field(description="What the reporter says is wrong.")
+    created_at: datetime = strawberry.field(description="When it was reported.")
+    row: strawberry.Private[m.ContentReport]
+
+    @classmethod
+    def from_model(cls, row: m.ContentReport) -> ContentReport:
+        return cls(id=row.id, reason=row.reason, created_at=row.created_at, row=row)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False):
+        """Reports are for the village's officials; to anyone else they look missing."""
+        info.context.require_viewer()
+        rows = [await queries.readable_report(info.context, node_pk(i)) for i in node_ids]
+        return [cls.from_model(row) if row else None for row in rows]
+
+    @strawberry.field(description="Who reported it.")
+    async def reporter(self, info: Info) -> Account | None:
+        return await account_or_none(info, self.row.reporter_id)
+
+    @strawberry.field(description="The post reported, or whose comment was; null if deleted.")
+    async def post(self, info: Info) -> Post | None:
+        row = await queries.readable_post(info.context, self.row.post_id)
+        return Post.from_model(row) if row else None
+
+    @strawberry.field(description="The comment reported; null when the post itself was.")
+    async def comment(self, info: Info) -> PostComment | None:
+        if self.row.comment_id is None:
+            return None
+        row = await CommentByIdLoader(info).load(self.row.comment_id)
+        return PostComment.from_model(row) if row else None
+
+
 async def _post(info: Info, work: Awaitable[m.Post]) -> PostPayload:
     async def done() -> dict[str, Any]:
         return {"post": Post.from_model(await work)}
 
     return await payload(info, PostPayload, done())
+
+
+async def _report(info: Info, work: Awaitable[int]) -> ReportPayload:
+    async def done() -> dict[str, Any]:
+        return {"report_id": strawberry.ID(relay.to_base64("ContentReport", await work))}
+
+    return await payload(info, ReportPayload, done())
 
 
 def _input(description: str) -> Any:
@@ -500,6 +651,42 @@ class PostMutations:
         self, info: Info, input: Annotated[UnlikePostInput, _input("Which post.")]
     ) -> PostPayload:
         return await _post(info, mutations.like(info.context, input, False))
+
+    @strawberry.mutation(
+        description="Report a post to the village's officials, with a reason (whoever may read it)."
+    )
+    async def report_post(
+        self, info: Info, input: Annotated[ReportPostInput, _input("Which post, and why.")]
+    ) -> ReportPayload:
+        return await _report(info, mutations.report(info.context, input, comment=False))
+
+    @strawberry.mutation(description="Report a comment to the village's officials, with a reason.")
+    async def report_comment(
+        self, info: Info, input: Annotated[ReportCommentInput, _input("Which comment, and why.")]
+    ) -> ReportPayload:
+        return await _report(info, mutations.report(info.context, input, comment=True))
+
+    @strawberry.mutation(
+        description="Hide a post with a reason, or show it again (an official of the "
+        "village): hidden, it leaves feeds and search for all but its author and officials."
+    )
+    async def hide_post(
+        self, info: Info, input: Annotated[HidePostInput, _input("Which post, and why.")]
+    ) -> PostPayload:
+        return await _post(info, mutations.hide(info.context, input))
+
+    @strawberry.mutation(
+        description="Hide a comment with a reason, or show it again (an official of the "
+        "village): its text is then shown only to its author and officials."
+    )
+    async def hide_comment(
+        self, info: Info, input: Annotated[HideCommentInput, _input("Which comment, and why.")]
+    ) -> HideCommentPayload:
+        async def done() -> dict[str, Any]:
+            row = await mutations.hide_comment(info.context, input)
+            return {"comment": PostComment.from_model(row)}
+
+        return await payload(info, HideCommentPayload, done())
 
     @strawberry.mutation(description="Pin a post on top of the feed, or unpin it (officials).")
     async def pin_post(

@@ -50,13 +50,14 @@ def test_can_read_post_and_visible_posts_agree(api: Api):
                     post = Post(
                         village_id=village.id,
                         region_path=village.path,
-                        author_id=rng.choice(people).id,
+                        author_id=rng.choice(people).id,  # the viewers below
                         kind=rng.choice(list(PostKind)),
                         title=tag,
                         body="generated",
                         pin=rng.choice([0, 1]),
                         created_at=now,
                         deleted_at=now if rng.random() < 0.2 else None,
+                        hidden_at=now if rng.random() < 0.2 else None,
                     )
                     session.add(post)
                     posts.append(post)

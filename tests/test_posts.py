@@ -99,7 +99,7 @@ def test_who_reads_a_feed_and_what_followers_may_do(api: Api):
         assert followed == {"followedVillages": [{"name": "天星村"}]}
         assert feed(api, OTHER_RESIDENT, tianxing) is not None
         seen = api.ok(POST, {"id": post}, as_=OTHER_RESIDENT)["post"]
-        assert seen["allowedActions"] == ["COMMENT", "LIKE"]
+        assert seen["allowedActions"] == ["COMMENT", "LIKE", "REPORT"]
         comment = api.ok(
             COMMENT, {"input": {"postId": post, "body": "家乡的鸡蛋最好吃"}}, as_=OTHER_RESIDENT
         )["commentOnPost"]

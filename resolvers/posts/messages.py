@@ -41,6 +41,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A reply answers a comment on the same post.",
     ),
     "too_many_terms": ("最多 {max} 个关键词。", "At most {max} words."),
+    "post_hidden": (
+        "该信息已被村干部隐藏，不能评论或点赞。",
+        "This post was hidden by the village's officials: no comments or likes.",
+    ),
     "title_required": ("此类信息须有标题。", "This kind of post needs a title."),
 }
 

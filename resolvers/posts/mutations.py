@@ -11,13 +11,23 @@ from strawberry import UNSET
 from core import throttle
 from core.context import Context
 from core.db import upsert
-from core.errors import Forbidden, not_found
+from core.errors import ErrorCode, Forbidden, UserFailure, not_found
 from core.mutations import Work
 from core.photos import read_photos, stage
 from core.throttle import Limit
 from core.validation import Validator
 from models.base import utcnow
-from models.posts import Comment, Post, PostKind, PostLike, PostPhoto, PostRevision
+from models.posts import (
+    Comment,
+    ContentReport,
+    ModerationEntry,
+    ModerationKind,
+    Post,
+    PostKind,
+    PostLike,
+    PostPhoto,
+    PostRevision,
+)
 from models.regions import Region
 from resolvers.posts import policy
 from resolvers.posts.loaders import PhotosByPostIdLoader
@@ -25,7 +35,7 @@ from resolvers.regions import RegionByIdLoader
 from resolvers.villages import policy as villages
 from resolvers.villages.queries import followed
 
-TITLE_MAX, UNIT_MAX, HONOREE_MAX, HONOREES_MAX = 100, 20, 50, 100
+TITLE_MAX, UNIT_MAX, HONOREE_MAX, HONOREES_MAX, REASON_MAX = 100, 20, 50, 100, 500
 TITLED = frozenset(
     {PostKind.ANNOUNCEMENT, PostKind.POLICY, PostKind.AFFAIRS, PostKind.ACTIVITY, PostKind.HONOR}
 )
@@ -234,10 +244,15 @@ async def remove(ctx: Context, input: Any) -> int:
     if not policy.can_delete_post(work.viewer, post):
         raise Forbidden()
 
+    reason = work.input.text(getattr(input, "reason", None), "reason", REASON_MAX)
+    work.input.done()
+
     async def write(session) -> None:
         row = await session.get(Post, post.id)
         if row.deleted_at is None:
             row.deleted_at, row.deleted_by_id = utcnow(), work.account_id
+            if not work.viewer.is_(row.author_id):  # an official's deletion is moderation
+                _log(session, work, row, None, ModerationKind.DELETE, reason)
 
     await work.commit(write)
     return post.id
@@ -254,6 +269,7 @@ async def comment(ctx: Context, input: Any) -> tuple[Comment, Post]:
     v.done()
     post = await _load(work, pk, "postId")
     marks = await followed(ctx)
+    _not_hidden(post, "postId")
     if not policy.can_take_part(work.viewer, post, marks):
         raise Forbidden()
     parent_id = None
@@ -289,6 +305,7 @@ async def like(ctx: Context, input: Any, liked: bool) -> Post:
     work.input.done()
     post = await _load(work, pk)
     marks = await followed(ctx)
+    _not_hidden(post, "id")
     if not policy.can_take_part(work.viewer, post, marks):
         raise Forbidden()
 
@@ -320,6 +337,121 @@ async def pin(ctx: Context, input: Any) -> Post:
     async def write(session) -> Post:
         row = await session.get(Post, post.id)
         row.pin, row.pinned_at = (1, utcnow()) if pinned else (0, None)
+        return row
+
+    return await work.commit(write)
+
+
+# --- moderation ----------------------------------------------------------------------------
+
+
+def _not_hidden(post: Post, field: str) -> None:
+    """Nobody comments on or likes a hidden post (those who may still read it are told)."""
+    if post.hidden_at is not None:
+        raise UserFailure.of(ErrorCode.INVALID_TRANSITION, "post_hidden", field)
+
+
+def _log(
+    session,
+    work: Work,
+    post: Post,
+    comment_id: int | None,
+    kind: ModerationKind,
+    reason: str | None,
+) -> None:
+    session.add(
+        ModerationEntry(
+            post_id=post.id,
+            comment_id=comment_id,
+            actor_id=work.account_id,
+            kind=kind,
+            reason=reason,
+            at=utcnow(),
+        )
+    )
+
+
+async def _comment_of(work: Work, pk: int, field: str = "id") -> tuple[Comment, Post]:
+    """A comment and its post, NOT_FOUND unless the viewer may read the post."""
+    async with work.ctx.db.sessions() as session:
+        row = await session.get(Comment, pk)
+    if row is None:
+        raise not_found(field)
+    return row, await _load(work, row.post_id, field)
+
+
+async def report(ctx: Context, input: Any, *, comment: bool) -> int:
+    """Whoever may read a post reports it (or a comment of it) with a reason."""
+    work = Work(ctx)
+    v = work.input
+    pk = v.id(input.id, "PostComment" if comment else "Post", "id")
+    reason = v.text(input.reason, "reason", REASON_MAX, required=True)
+    v.done()
+    if comment:
+        target, post = await _comment_of(work, pk)
+        comment_id: int | None = target.id
+    else:
+        post, comment_id = await _load(work, pk), None
+    if not policy.can_report(work.viewer, post, await followed(ctx)):
+        raise Forbidden()
+    row = ContentReport(
+        post_id=post.id,
+        comment_id=comment_id,
+        village_id=post.village_id,
+        reporter_id=work.account_id,
+        reason=reason,
+        created_at=utcnow(),
+    )
+
+    async def write(session) -> int:
+        session.add(row)
+        await session.flush()
+        return row.id
+
+    return await work.commit(write)
+
+
+async def hide(ctx: Context, input: Any) -> Post:
+    """An official of the village hides a post with a reason, or shows it again."""
+    work = Work(ctx)
+    v = work.input
+    pk = v.id(input.id, "Post", "id")
+    hidden = bool(input.hidden)
+    reason = v.text(input.reason, "reason", REASON_MAX, required=hidden)
+    v.done()
+    post = await _load(work, pk)
+    if not policy.can_moderate(work.viewer, post):
+        raise Forbidden()
+
+    async def write(session) -> Post:
+        row = await session.get(Post, post.id)
+        if (row.hidden_at is not None) != hidden:
+            row.hidden_at, row.hidden_reason = (utcnow(), reason) if hidden else (None, None)
+            kind = ModerationKind.HIDE if hidden else ModerationKind.UNHIDE
+            _log(session, work, row, None, kind, reason)
+        return row
+
+    return await work.commit(write)
+
+
+async def hide_comment(ctx: Context, input: Any) -> Comment:
+    """An official of the village hides a comment with a reason, or shows it again."""
+    work = Work(ctx)
+    v = work.input
+    pk = v.id(input.id, "PostComment", "id")
+    hidden = bool(input.hidden)
+    reason = v.text(input.reason, "reason", REASON_MAX, required=hidden)
+    v.done()
+    comment, post = await _comment_of(work, pk)
+    if not policy.can_moderate(work.viewer, post):
+        raise Forbidden()
+
+    async def write(session) -> Comment:
+        row = await session.get(Comment, comment.id)
+        if (row.hidden_at is not None) != hidden:
+            row.hidden_at, row.hidden_reason = (utcnow(), reason) if hidden else (None, None)
+            kind = ModerationKind.HIDE if hidden else ModerationKind.UNHIDE
+            _log(session, work, post, row.id, kind, reason)
         return row
 
     return await work.commit(write)

@@ -11,7 +11,8 @@ from core.errors import BadRequest
 from core.ids import parse_id
 from core.pagination import Page, paginate
 from core.permissions import readable
-from models.posts import Post, PostKind
+from models.posts import ContentReport, Post, PostKind
+from models.regions import RegionLevel
 from resolvers.posts import policy
 from resolvers.posts.loaders import PostByIdLoader
 from resolvers.regions import RegionByIdLoader
@@ -45,7 +46,9 @@ async def feed(
     village = await readable_feed(ctx, region)
     if village is None:
         return None
-    stmt = select(Post).where(Post.village_id == village.id, Post.deleted_at.is_(None))
+    stmt = select(Post).where(
+        Post.village_id == village.id, Post.deleted_at.is_(None), policy.unhidden(ctx.viewer)
+    )
     if kinds:
         stmt = stmt.where(Post.kind.in_(kinds))
     page = await paginate(
@@ -94,3 +97,31 @@ async def search(
     )
     PostByIdLoader(ctx).prime_many({p.id: p for p in page.items})
     return page
+
+
+async def reports(
+    ctx: Context, village_id: str, first: int | None, after: str | None
+) -> Page | None:
+    """What was reported in a village, newest first: for its officials; null for others
+    (and for an ID that is no village)."""
+    viewer = ctx.require_viewer()
+    region = await RegionByIdLoader(ctx).load(parse_id(village_id, "Region", "villageId"))
+    if region is None or region.level is not RegionLevel.VILLAGE:
+        return None
+    if not policy.is_village_official(viewer, region.path):
+        return None
+    stmt = select(ContentReport).where(ContentReport.village_id == region.id)
+    return await paginate(
+        ctx.reads, stmt, ContentReport.id, first=first, after=after, descending=True
+    )
+
+
+async def readable_report(ctx: Context, pk: int) -> ContentReport | None:
+    """A report, for the officials of its village; None for anyone else."""
+    row = await ctx.reads.one(select(ContentReport).where(ContentReport.id == pk))
+    if row is None:
+        return None
+    village = await RegionByIdLoader(ctx).load(row.village_id)
+    if village is None or not policy.is_village_official(ctx.viewer, village.path):
+        return None
+    return row
