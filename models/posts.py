@@ -169,3 +169,22 @@ class ModerationEntry(Base):
     kind: Mapped[ModerationKind] = mapped_column(_enum(ModerationKind))
     reason: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PostEventKind(enum.Enum):
+    POSTED = "POSTED"
+    HIDDEN = "HIDDEN"
+    SHOWN = "SHOWN"
+    DELETED = "DELETED"
+
+
+class PostEvent(Base):
+    """A change of the feed that live subscribers hear of (`feedUpdated`): its id is the id
+    of its entry in the event log (topic "post", subject the post, path the village)."""
+
+    __tablename__ = "post_events"
+
+    id: Mapped[int] = mapped_column(ForeignKey("event_log.id"), primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    kind: Mapped[PostEventKind] = mapped_column(_enum(PostEventKind))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -22,7 +22,7 @@ from schema.deputies import DeputyMutations, DeputyQueries, DeputySubscriptions
 from schema.extensions import CachedDocuments, ErrorPolicy, OneConnection, log_unexpected
 from schema.issues import IssueMutations, IssueQueries, IssueSubscriptions
 from schema.limits import DocumentCache, query_limits
-from schema.posts import PostMutations, PostQueries
+from schema.posts import PostMutations, PostQueries, PostSubscriptions
 from schema.regions import RegionQueries
 from schema.villages import FollowMutations, VillageMutations, VillageQueries
 
@@ -35,7 +35,7 @@ MUTATIONS = (
     PostMutations,
     DeputyMutations,
 )
-SUBSCRIPTIONS = (IssueSubscriptions, DeputySubscriptions)
+SUBSCRIPTIONS = (IssueSubscriptions, PostSubscriptions, DeputySubscriptions)
 
 
 class Schema(strawberry.Schema):

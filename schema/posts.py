@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,9 +15,9 @@ from strawberry.types import Info
 
 from core.ids import node_pk
 from core.loaders import present
-from core.pagination import decode_cursor, page_size
+from core.pagination import decode_cursor, encode_cursor, page_size
 from models import posts as m
-from resolvers.posts import mutations, policy, queries
+from resolvers.posts import live, mutations, policy, queries
 from resolvers.posts.loaders import (
     CommentByIdLoader,
     CommentCountByPostIdLoader,
@@ -376,6 +377,78 @@ class PostQueries:
     ) -> Post | None:
         row = await queries.post(info.context, id)
         return Post.from_model(row) if row else None
+
+
+PostEventKind = m.PostEventKind
+graphql_enum(
+    PostEventKind,
+    "What changed in a village's feed (`feedUpdated`).",
+    {
+        PostEventKind.POSTED: "A post was published.",
+        PostEventKind.HIDDEN: "An official hid a post: take it away (its author and the "
+        "officials still get `post`, flagged `hidden`).",
+        PostEventKind.SHOWN: "An official showed a hidden post again.",
+        PostEventKind.DELETED: "A post was deleted: take it away.",
+    },
+)
+
+
+@strawberry.type(description="One change of a village's feed, as `feedUpdated` delivers it.")
+class FeedEvent:
+    kind: PostEventKind = strawberry.field(description="What changed.")
+    at: datetime = strawberry.field(description="When.")
+    post_id: strawberry.ID = strawberry.field(description="The post it is about.")
+    row: strawberry.Private[m.Post]
+    event_id: strawberry.Private[int]
+
+    @strawberry.field(description="Pass as `after` to `feedUpdated` to resume after this event.")
+    def cursor(self) -> str:
+        return encode_cursor(self.event_id)
+
+    @strawberry.field(
+        description="The post as it is now; null when the viewer may no longer read it "
+        "(deleted, or hidden from them)."
+    )
+    def post(self, info: Info) -> Post | None:
+        if not policy.shown_in_feed(info.context.viewer, self.row):
+            return None
+        return Post.from_model(self.row)
+
+
+def _feed_event(change: live.FeedChange) -> FeedEvent:
+    """The root value a subscription's selection executes on, for each event."""
+    return FeedEvent(
+        kind=change.event.kind,
+        at=change.event.at,
+        post_id=strawberry.ID(relay.to_base64("Post", change.post.id)),
+        row=change.post,
+        event_id=change.event.id,
+    )
+
+
+@strawberry.type
+class PostSubscriptions:
+    @strawberry.subscription(
+        description="Every change of a village's feed: new, hidden, shown again and deleted "
+        "posts, for whoever may read the feed (members and followers). `after` (an event's "
+        "`cursor`) first replays, in order, what was missed since that event."
+    )
+    async def feed_updated(
+        self,
+        info: Info,
+        village_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The village's region ID.")
+        ],
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The `cursor` of the last event seen: what came after it is "
+                "replayed first, in order. Null: from now on."
+            ),
+        ] = None,
+    ) -> AsyncIterator[FeedEvent]:
+        stream = await live.feed_updates(info.context, village_id, after)
+        return replace(stream, root=_feed_event)  # type: ignore[return-value]
 
 
 # --- mutations ---------------------------------------------------------------------------

@@ -23,13 +23,14 @@ from models.posts import (
     ModerationEntry,
     ModerationKind,
     Post,
+    PostEventKind,
     PostKind,
     PostLike,
     PostPhoto,
     PostRevision,
 )
 from models.regions import Region
-from resolvers.posts import policy
+from resolvers.posts import live, policy
 from resolvers.posts.loaders import PhotosByPostIdLoader
 from resolvers.regions import RegionByIdLoader
 from resolvers.villages import policy as villages
@@ -154,6 +155,7 @@ async def create(ctx: Context, input: Any) -> Post:
             await throttle.take(session, *quota)
         session.add(post)
         await session.flush()
+        await live.record(session, post, PostEventKind.POSTED)
         for key, image in staged:
             session.add(
                 PostPhoto(
@@ -251,6 +253,7 @@ async def remove(ctx: Context, input: Any) -> int:
         row = await session.get(Post, post.id)
         if row.deleted_at is None:
             row.deleted_at, row.deleted_by_id = utcnow(), work.account_id
+            await live.record(session, row, PostEventKind.DELETED)
             if not work.viewer.is_(row.author_id):  # an official's deletion is moderation
                 _log(session, work, row, None, ModerationKind.DELETE, reason)
 
@@ -429,6 +432,7 @@ async def hide(ctx: Context, input: Any) -> Post:
             row.hidden_at, row.hidden_reason = (utcnow(), reason) if hidden else (None, None)
             kind = ModerationKind.HIDE if hidden else ModerationKind.UNHIDE
             _log(session, work, row, None, kind, reason)
+            await live.record(session, row, PostEventKind.HIDDEN if hidden else PostEventKind.SHOWN)
         return row
 
     return await work.commit(write)

@@ -54,6 +54,14 @@ def can_read_post(viewer: Viewer, post: Post, followed: Collection[int]) -> bool
     )
 
 
+def shown_in_feed(viewer: Viewer, post: Post) -> bool:
+    """`can_read_post` for a viewer already known to read the post's feed (a live event
+    passed `PostTopic.allowed`): not deleted, and not hidden from this viewer."""
+    return post.deleted_at is None and (
+        post.hidden_at is None or sees_hidden(viewer, post.author_id, post.region_path)
+    )
+
+
 def visible_posts(viewer: Viewer) -> ColumnElement[bool]:
     """SQL condition matching exactly the posts `can_read_post` allows."""
     return and_(

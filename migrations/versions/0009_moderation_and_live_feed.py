@@ -1,9 +1,11 @@
-"""moderation: reports, hidden posts and comments, the moderation log
+"""moderation and the live feed: reports, hidden posts and comments, the moderation log,
+post events
 
 Issue 9, item 4: `content_reports` (anyone who may read a post reports it or a comment of
 it, with a reason), `hidden_at` / `hidden_reason` on posts and comments (an official of the
 village hides them), `moderation_log` (every hide, unhide and official deletion: nothing
-disappears without a trace).
+disappears without a trace). Item 6: `post_events` (posted, hidden, shown again, deleted),
+each under the id of its entry in the event log (topic "post"), for `feedUpdated`.
 
 Revision ID: 0009
 Revises: 0008
@@ -24,6 +26,33 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "post_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("post_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "POSTED",
+                "HIDDEN",
+                "SHOWN",
+                "DELETED",
+                name="posteventkind",
+                native_enum=False,
+                length=24,
+            ),
+            nullable=False,
+        ),
+        sa.Column("at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["id"], ["event_log.id"], name=op.f("fk_post_events_id_event_log")),
+        sa.ForeignKeyConstraint(
+            ["post_id"], ["posts.id"], name=op.f("fk_post_events_post_id_posts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_post_events")),
+    )
+    with op.batch_alter_table("post_events", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_post_events_post_id"), ["post_id"], unique=False)
+
     op.create_table(
         "content_reports",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -100,6 +129,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("post_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_post_events_post_id"))
+    op.drop_table("post_events")
     with op.batch_alter_table("posts", schema=None) as batch_op:
         batch_op.drop_column("hidden_reason")
         batch_op.drop_column("hidden_at")
