@@ -9,7 +9,7 @@ from __future__ import annotations
 from core.config import Settings
 from core.db import Database
 from core.storage import Storage
-from demo import deputies, issues, people, posts, villages
+from demo import deputies, discussions, issues, people, posts, villages
 
 PASSWORD = "demo-password"
 
@@ -19,5 +19,6 @@ async def load_demo(db: Database, storage: Storage, settings: Settings) -> None:
         world = await people.load(session, PASSWORD)
         await villages.load(session, storage, world)
         await posts.load(session, storage, world)
+        await discussions.load(session, world)
         await issues.load(session, storage, settings, world)
         await deputies.load(session, world)

@@ -19,6 +19,11 @@ from core.errors import Unauthenticated
 from schema.accounts import AccountMutations, AccountQueries
 from schema.common import SCALAR_OVERRIDES, root_type
 from schema.deputies import DeputyMutations, DeputyQueries, DeputySubscriptions
+from schema.discussions import (
+    DiscussionMutations,
+    DiscussionQueries,
+    DiscussionSubscriptions,
+)
 from schema.extensions import CachedDocuments, ErrorPolicy, OneConnection, log_unexpected
 from schema.issues import IssueMutations, IssueQueries, IssueSubscriptions
 from schema.limits import DocumentCache, query_limits
@@ -26,16 +31,30 @@ from schema.posts import PostMutations, PostQueries, PostSubscriptions
 from schema.regions import RegionQueries
 from schema.villages import FollowMutations, VillageMutations, VillageQueries
 
-QUERIES = (AccountQueries, RegionQueries, VillageQueries, PostQueries, IssueQueries, DeputyQueries)
+QUERIES = (
+    AccountQueries,
+    RegionQueries,
+    VillageQueries,
+    PostQueries,
+    DiscussionQueries,
+    IssueQueries,
+    DeputyQueries,
+)
 MUTATIONS = (
     AccountMutations,
     IssueMutations,
     VillageMutations,
     FollowMutations,
     PostMutations,
+    DiscussionMutations,
     DeputyMutations,
 )
-SUBSCRIPTIONS = (IssueSubscriptions, PostSubscriptions, DeputySubscriptions)
+SUBSCRIPTIONS = (
+    IssueSubscriptions,
+    PostSubscriptions,
+    DiscussionSubscriptions,
+    DeputySubscriptions,
+)
 
 
 class Schema(strawberry.Schema):
