@@ -5,7 +5,9 @@ it gets exactly what it missed."""
 from __future__ import annotations
 
 import json
+import queue
 import subprocess
+import threading
 import uuid
 from pathlib import Path
 
@@ -40,10 +42,22 @@ class ReferenceClient:
             stderr=subprocess.STDOUT,
             text=True,
         )
+        # Read on a thread, so a line that never comes fails the test instead of hanging it.
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
         assert self.line() == {"connected": True}
 
-    def line(self) -> dict:
-        text = self.process.stdout.readline()
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for text in self.process.stdout:
+            self.lines.put(text)
+        self.lines.put("")  # ended
+
+    def line(self, timeout: float = 60) -> dict:
+        try:
+            text = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"nothing from the reference client in {timeout} s") from None
         assert text, f"the reference client ended (exit {self.process.poll()})"
         return json.loads(text)
 
