@@ -336,7 +336,7 @@ def _event(change: live.DiscussionChange) -> DiscussionEvent:
         kind=change.event.kind,
         at=change.event.at,
         event_id=change.event.id,
-        row=change.discussion,
+        row=change.subject,
     )
 
 

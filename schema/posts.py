@@ -420,8 +420,8 @@ def _feed_event(change: live.FeedChange) -> FeedEvent:
     return FeedEvent(
         kind=change.event.kind,
         at=change.event.at,
-        post_id=strawberry.ID(relay.to_base64("Post", change.post.id)),
-        row=change.post,
+        post_id=strawberry.ID(relay.to_base64("Post", change.subject.id)),
+        row=change.subject,
         event_id=change.event.id,
     )
 

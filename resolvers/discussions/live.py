@@ -4,28 +4,23 @@ comments, ballots (live tallies) and closing, for whoever may read the discussio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import FromClause
 
 from core import events
 from core.context import Context
-from core.db import Database
 from core.errors import not_found
-from core.identity import Viewer
 from core.ids import parse_id
 from core.pagination import decode_cursor
 from models.base import utcnow
 from models.discussions import Discussion, DiscussionEvent, DiscussionEventKind
 from models.events import LogEntry
-from models.villages import Follow
 from resolvers.discussions.loaders import DiscussionByIdLoader
 from resolvers.discussions.queries import readable_discussion
-from resolvers.villages import policy as villages
-from subscriptions.topics import LiveStream, LoaderScope
+from resolvers.villages.live import VillageChange, VillageTopic
+from subscriptions.topics import LiveStream
 
 TOPIC = "discussion"
 
@@ -35,54 +30,10 @@ async def record(session: AsyncSession, d: Discussion, kind: DiscussionEventKind
     session.add(DiscussionEvent(id=entry_id, discussion_id=d.id, kind=kind, at=utcnow()))
 
 
-@dataclass(frozen=True)
-class DiscussionChange:
-    event: DiscussionEvent
-    discussion: Discussion
-    followers: frozenset[int]
-
-
-class DiscussionTopic:
-    name = TOPIC
-
-    def source(self) -> FromClause:
-        return LogEntry.__table__.join(DiscussionEvent.__table__, DiscussionEvent.id == LogEntry.id)
-
-    async def load(self, db: Database, entries: Sequence[LogEntry]) -> dict[int, DiscussionChange]:
-        rows = list(
-            await db.rows(
-                select(DiscussionEvent, Discussion)
-                .join(Discussion, Discussion.id == DiscussionEvent.discussion_id)
-                .where(DiscussionEvent.id.in_([e.id for e in entries]))
-                .execution_options(background=True)
-            )
-        )
-        villages_of = {d.village_id for _, d in rows}
-        follows = await db.rows(
-            select(Follow.village_id, Follow.account_id)
-            .where(Follow.village_id.in_(villages_of))
-            .execution_options(background=True)
-        )
-        followers: dict[int, set[int]] = {v: set() for v in villages_of}
-        for village_id, account_id in follows:
-            followers[village_id].add(account_id)
-        return {
-            event.id: DiscussionChange(event, d, frozenset(followers[d.village_id]))
-            for event, d in rows
-        }
-
-    def allowed(self, viewer: Viewer, subject: DiscussionChange) -> bool:
-        d = subject.discussion
-        if villages.is_member(viewer, d.region_path):
-            return True
-        followed = {d.village_id} if any(map(viewer.is_, subject.followers)) else set()
-        return villages.can_read_feed(viewer, d.region_path, d.village_id, followed)
-
-    def prime(self, scope: LoaderScope, subject: DiscussionChange) -> None:
-        DiscussionByIdLoader(scope).prime(subject.discussion.id, subject.discussion)
-
-
-DISCUSSIONS = DiscussionTopic()
+DiscussionChange = VillageChange[DiscussionEvent, Discussion]
+DISCUSSIONS: VillageTopic[DiscussionEvent, Discussion] = VillageTopic(
+    TOPIC, DiscussionEvent, Discussion, "discussion_id", DiscussionByIdLoader
+)
 
 
 @dataclass(frozen=True)
@@ -90,7 +41,7 @@ class DiscussionUpdates:
     """Every change of one discussion."""
 
     discussion_id: int
-    topic: DiscussionTopic = DISCUSSIONS
+    topic: VillageTopic = DISCUSSIONS
     key: tuple = field(init=False)
 
     def __post_init__(self) -> None:

@@ -2,38 +2,32 @@
 
 Posting, hiding, showing again and deleting a post append an entry (topic "post", the
 post as subject, the village's path) with a `PostEvent` of the same id. Who may receive it:
-whoever may read the village's feed, members and followers, checked for every event
-(followers are loaded with the entries, and asked of the viewer with `is_`, so one render
-serves every member and followers get their own). What the event shows of the post is
+whoever may read the village's feed (`resolvers.villages.live.VillageTopic`, which the
+discussion topic shares). What the event shows of the post is
 decided by the post's own rule when rendered: a hidden or deleted post is null to those who
 may no longer read it, while its event still tells their client to take it away.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import FromClause
 
 from core import events
 from core.context import Context
-from core.db import Database
 from core.errors import not_found
-from core.identity import Viewer
 from core.ids import parse_id
 from core.pagination import decode_cursor
 from models.base import utcnow
 from models.events import LogEntry
 from models.posts import Post, PostEvent, PostEventKind
-from models.villages import Follow
 from resolvers.posts.loaders import PostByIdLoader
 from resolvers.regions import RegionByIdLoader
-from resolvers.villages import policy as villages
+from resolvers.villages.live import VillageChange, VillageTopic
 from resolvers.villages.queries import readable_feed
-from subscriptions.topics import LiveStream, LoaderScope
+from subscriptions.topics import LiveStream
 
 TOPIC = "post"
 
@@ -46,57 +40,10 @@ async def record(session: AsyncSession, post: Post, kind: PostEventKind) -> Post
     return event
 
 
-@dataclass(frozen=True)
-class FeedChange:
-    """What an entry of the post topic is about: the event, its post, and the accounts
-    following the post's village when the entry was read."""
-
-    event: PostEvent
-    post: Post
-    followers: frozenset[int]
-
-
-class PostTopic:
-    name = TOPIC
-
-    def source(self) -> FromClause:
-        return LogEntry.__table__.join(PostEvent.__table__, PostEvent.id == LogEntry.id)
-
-    async def load(self, db: Database, entries: Sequence[LogEntry]) -> dict[int, FeedChange]:
-        rows = list(
-            await db.rows(
-                select(PostEvent, Post)
-                .join(Post, Post.id == PostEvent.post_id)
-                .where(PostEvent.id.in_([e.id for e in entries]))
-                .execution_options(background=True)
-            )
-        )
-        villages_of = {post.village_id for _, post in rows}
-        follows = await db.rows(
-            select(Follow.village_id, Follow.account_id)
-            .where(Follow.village_id.in_(villages_of))
-            .execution_options(background=True)
-        )
-        followers: dict[int, set[int]] = {v: set() for v in villages_of}
-        for village_id, account_id in follows:
-            followers[village_id].add(account_id)
-        return {
-            event.id: FeedChange(event, post, frozenset(followers[post.village_id]))
-            for event, post in rows
-        }
-
-    def allowed(self, viewer: Viewer, subject: FeedChange) -> bool:
-        post = subject.post
-        if villages.is_member(viewer, post.region_path):
-            return True
-        followed = {post.village_id} if any(map(viewer.is_, subject.followers)) else set()
-        return villages.can_read_feed(viewer, post.region_path, post.village_id, followed)
-
-    def prime(self, scope: LoaderScope, subject: FeedChange) -> None:
-        PostByIdLoader(scope).prime(subject.post.id, subject.post)
-
-
-POSTS = PostTopic()
+FeedChange = VillageChange[PostEvent, Post]
+POSTS: VillageTopic[PostEvent, Post] = VillageTopic(
+    TOPIC, PostEvent, Post, "post_id", PostByIdLoader
+)
 
 
 @dataclass(frozen=True)
@@ -104,7 +51,7 @@ class FeedUpdates:
     """Every change of one village's feed."""
 
     village_path: str
-    topic: PostTopic = POSTS
+    topic: VillageTopic = POSTS
     key: tuple = field(init=False)
 
     def __post_init__(self) -> None:
