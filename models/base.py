@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, String, TypeDecorator
+from sqlalchemy import DateTime, Enum, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -47,6 +48,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 # punctuation at first) do not promise: the column is COLLATE "C" there. SQLite compares
 # bytes (BINARY) already.
 RegionPath = String(255).with_variant(String(255, collation="C"), "postgresql")
+
+
+def enum_column(cls: type[enum.Enum]) -> Enum:
+    """A Python enum stored as its names in a VARCHAR (no native enum type: adding a value
+    is then no migration of a type, on any backend)."""
+    return Enum(cls, native_enum=False, length=24)
 
 
 class Base(DeclarativeBase):

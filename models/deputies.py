@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, RegionPath, UTCDateTime, utcnow
+from models.base import Base, RegionPath, UTCDateTime, enum_column, utcnow
 from models.regions import RegionLevel
 
 
@@ -77,10 +77,6 @@ class MessageEventKind(enum.Enum):
     FOLLOWED_UP = "FOLLOWED_UP"
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=24)
-
-
 class DeputyMessage(Base):
     """A message left in a deputy's box through their QR code, signed in or not."""
 
@@ -98,7 +94,7 @@ class DeputyMessage(Base):
     # reads the replies and answers the follow-up.
     receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[MessageStatus] = mapped_column(_enum(MessageStatus), index=True)
+    status: Mapped[MessageStatus] = mapped_column(enum_column(MessageStatus), index=True)
     issue_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     first_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -117,7 +113,7 @@ class DeputyMessageEvent(Base):
 
     id: Mapped[int] = mapped_column(ForeignKey("event_log.id"), primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("deputy_messages.id"), index=True)
-    kind: Mapped[MessageEventKind] = mapped_column(_enum(MessageEventKind))
+    kind: Mapped[MessageEventKind] = mapped_column(enum_column(MessageEventKind))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     note: Mapped[str | None] = mapped_column(Text)  # a reply's text
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -152,11 +148,11 @@ class DutyRecord(Base):
     # comparison and a range, also in SQL.
     deputy_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     region_path: Mapped[str] = mapped_column(RegionPath, index=True)
-    kind: Mapped[RecordKind] = mapped_column(_enum(RecordKind))
+    kind: Mapped[RecordKind] = mapped_column(enum_column(RecordKind))
     day: Mapped[date] = mapped_column(Date, index=True)
     description: Mapped[str] = mapped_column(Text)
     # Proposals (议案/建议): the outcome, and as which government documents it was adopted.
-    outcome: Mapped[ProposalOutcome | None] = mapped_column(_enum(ProposalOutcome))
+    outcome: Mapped[ProposalOutcome | None] = mapped_column(enum_column(ProposalOutcome))
     outcome_documents: Mapped[str | None] = mapped_column(String(500))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

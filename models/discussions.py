@@ -6,10 +6,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, RegionPath, UTCDateTime, utcnow
+from models.base import Base, RegionPath, UTCDateTime, enum_column, utcnow
 
 
 class DiscussionKind(enum.Enum):
@@ -29,10 +29,6 @@ class DiscussionEventKind(enum.Enum):
     CLOSED = "CLOSED"
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=24)
-
-
 class Discussion(Base):
     __tablename__ = "discussions"
 
@@ -40,12 +36,12 @@ class Discussion(Base):
     village_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     region_path: Mapped[str] = mapped_column(RegionPath, index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
-    kind: Mapped[DiscussionKind] = mapped_column(_enum(DiscussionKind))
+    kind: Mapped[DiscussionKind] = mapped_column(enum_column(DiscussionKind))
     title: Mapped[str] = mapped_column(String(100))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # POLL: who votes, how many choices, until when, whether tallies show before the close.
-    voters: Mapped[Voters | None] = mapped_column(_enum(Voters))
+    voters: Mapped[Voters | None] = mapped_column(enum_column(Voters))
     multiple_choice: Mapped[bool] = mapped_column(Boolean, default=False)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     results_live: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -93,5 +89,5 @@ class DiscussionEvent(Base):
 
     id: Mapped[int] = mapped_column(ForeignKey("event_log.id"), primary_key=True)
     discussion_id: Mapped[int] = mapped_column(ForeignKey("discussions.id"), index=True)
-    kind: Mapped[DiscussionEventKind] = mapped_column(_enum(DiscussionEventKind))
+    kind: Mapped[DiscussionEventKind] = mapped_column(enum_column(DiscussionEventKind))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -17,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, RegionPath, UTCDateTime, utcnow
+from models.base import Base, RegionPath, UTCDateTime, enum_column, utcnow
 from models.regions import RegionLevel
 
 
@@ -70,10 +69,6 @@ class IssueEventKind(enum.Enum):
     REOPENED = "REOPENED"
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=24)
-
-
 class Issue(Base):
     __tablename__ = "issues"
     __table_args__ = (
@@ -85,9 +80,9 @@ class Issue(Base):
     number: Mapped[str | None] = mapped_column(String(20), unique=True)
     title: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text)
-    category: Mapped[IssueCategory] = mapped_column(_enum(IssueCategory), index=True)
-    status: Mapped[IssueStatus] = mapped_column(_enum(IssueStatus), index=True)
-    level: Mapped[RegionLevel] = mapped_column(_enum(RegionLevel))
+    category: Mapped[IssueCategory] = mapped_column(enum_column(IssueCategory), index=True)
+    status: Mapped[IssueStatus] = mapped_column(enum_column(IssueStatus), index=True)
+    level: Mapped[RegionLevel] = mapped_column(enum_column(RegionLevel))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     # Copy of the region's path: jurisdiction filters are one indexed prefix match.
     region_path: Mapped[str] = mapped_column(RegionPath, index=True)
@@ -95,7 +90,7 @@ class Issue(Base):
     filed_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     contact_name: Mapped[str | None] = mapped_column(String(50))
     contact_phone: Mapped[str | None] = mapped_column(String(20))
-    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     client_request_id: Mapped[str | None] = mapped_column(String(64))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
@@ -127,11 +122,11 @@ class IssueEvent(Base):
 
     id: Mapped[int] = mapped_column(ForeignKey("event_log.id"), primary_key=True)
     issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
-    kind: Mapped[IssueEventKind] = mapped_column(_enum(IssueEventKind))
-    from_status: Mapped[IssueStatus | None] = mapped_column(_enum(IssueStatus))
-    to_status: Mapped[IssueStatus] = mapped_column(_enum(IssueStatus))
-    from_level: Mapped[RegionLevel | None] = mapped_column(_enum(RegionLevel))
-    level: Mapped[RegionLevel] = mapped_column(_enum(RegionLevel))
+    kind: Mapped[IssueEventKind] = mapped_column(enum_column(IssueEventKind))
+    from_status: Mapped[IssueStatus | None] = mapped_column(enum_column(IssueStatus))
+    to_status: Mapped[IssueStatus] = mapped_column(enum_column(IssueStatus))
+    from_level: Mapped[RegionLevel | None] = mapped_column(enum_column(RegionLevel))
+    level: Mapped[RegionLevel] = mapped_column(enum_column(RegionLevel))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     note: Mapped[str | None] = mapped_column(Text)

@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, RegionPath, UTCDateTime, utcnow
+from models.base import Base, RegionPath, UTCDateTime, enum_column, utcnow
 
 
 class PostKind(enum.Enum):
@@ -36,10 +35,6 @@ class AffairsKind(enum.Enum):
     PARTY = "PARTY"
     GOVERNMENT = "GOVERNMENT"
     OTHER = "OTHER"
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=24)
 
 
 class Post(Base):
@@ -61,8 +56,8 @@ class Post(Base):
     # The village's path: jurisdiction is a range on it (core.permissions.under).
     region_path: Mapped[str] = mapped_column(RegionPath, index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    kind: Mapped[PostKind] = mapped_column(_enum(PostKind))
-    affairs_kind: Mapped[AffairsKind | None] = mapped_column(_enum(AffairsKind))
+    kind: Mapped[PostKind] = mapped_column(enum_column(PostKind))
+    affairs_kind: Mapped[AffairsKind | None] = mapped_column(enum_column(AffairsKind))
     title: Mapped[str | None] = mapped_column(String(100))
     body: Mapped[str] = mapped_column(Text)
     # MARKET: produce for sale.
@@ -166,7 +161,7 @@ class ModerationEntry(Base):
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("post_comments.id"))
     actor_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
-    kind: Mapped[ModerationKind] = mapped_column(_enum(ModerationKind))
+    kind: Mapped[ModerationKind] = mapped_column(enum_column(ModerationKind))
     reason: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -186,5 +181,5 @@ class PostEvent(Base):
 
     id: Mapped[int] = mapped_column(ForeignKey("event_log.id"), primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
-    kind: Mapped[PostEventKind] = mapped_column(_enum(PostEventKind))
+    kind: Mapped[PostEventKind] = mapped_column(enum_column(PostEventKind))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
