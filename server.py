@@ -277,7 +277,7 @@ class GraphQLApp(GraphQL):
 
     async def get_context(self, request, response) -> Context:  # type: ignore[override]
         token = bearer_token(request.headers.get("authorization"))
-        reads = self.db.reads()  # the operation's one connection (schema OneConnection)
+        reads = Reads(self.db)  # the operation's one connection (schema OneConnection)
         viewer = await load_viewer(reads, token)
         context = Context(
             settings=self.settings,

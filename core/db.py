@@ -124,10 +124,6 @@ class Database:
         async with self.sessions() as session:
             return (await session.scalars(stmt)).first()
 
-    def reads(self) -> Reads:
-        """One request's reads: one connection, taken at the first statement."""
-        return Reads(self)
-
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: committed on success, rolled back whole on any error."""

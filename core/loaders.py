@@ -13,6 +13,8 @@ from typing import Any, Generic, TypeVar
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from core.pagination import EMPTY, Page, Span, pages_by_parent
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -45,6 +47,30 @@ class Loader(DataLoader[K, V], Generic[K, V]):
         raise NotImplementedError
 
 
+class ChildPagesLoader(Loader[tuple[int, Span], Page]):
+    """A page of each parent's children, keyed `(parent id, Span)`, cut in the database
+    (`core.pagination.pages_by_parent`): one statement per distinct `Span`, usually one for
+    a whole page of parents. A subclass names `entity`, its `parent` column (the table's
+    column: a mapped attribute on a class would be a descriptor bound to the loader) and,
+    if some children are not listed, the `where` conditions."""
+
+    entity: Any
+    parent: Any
+    where: tuple[Any, ...] = ()
+
+    async def batch_load(self, keys: list[tuple[int, Span]]) -> Sequence[Page]:
+        parents: dict[Span, list[int]] = defaultdict(list)
+        for parent_id, span in keys:
+            parents[span].append(parent_id)
+        pages: dict[tuple[int, Span], Page] = {}
+        for span, ids in parents.items():
+            found = await pages_by_parent(
+                self.reads, self.entity, self.parent, ids, span, *self.where
+            )
+            pages.update(((parent_id, span), page) for parent_id, page in found.items())
+        return [pages.get(key, EMPTY) for key in keys]
+
+
 def present(row: V | None) -> V:
     """A row that must exist (a foreign key points at it)."""
     if row is None:
@@ -66,4 +92,4 @@ def group_by_key(keys: Iterable[K], items: Iterable[Any], key: Callable[[Any], K
     return [groups.get(k, []) for k in keys]
 
 
-__all__ = ["Info", "Loader", "by_key", "group_by_key", "present"]
+__all__ = ["ChildPagesLoader", "Info", "Loader", "by_key", "group_by_key", "present"]

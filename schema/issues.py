@@ -14,9 +14,10 @@ from strawberry import relay
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
+from core import pagination
 from core.ids import node_pk
 from core.loaders import present
-from core.pagination import decode_cursor, encode_cursor, page_size
+from core.pagination import encode_cursor
 from models import issues as m
 from models.base import utcnow
 from resolvers.issues import lifecycle, live, mutations, policy, queries
@@ -24,7 +25,6 @@ from resolvers.issues.loaders import (
     IssueByIdLoader,
     PhotosByEventIdLoader,
     PhotosByIssueIdLoader,
-    Span,
     TimelinePageByIssueIdLoader,
 )
 from resolvers.regions import RegionByIdLoader
@@ -413,12 +413,7 @@ class Issue(relay.Node):
         last: Annotated[int | None, LAST] = None,
         before: Annotated[str | None, BEFORE] = None,
     ) -> Connection[IssueEvent]:
-        span = Span(
-            first=None if first is None else page_size(first, "first"),
-            after=None if after is None else decode_cursor(after, "after"),
-            last=None if last is None else page_size(last, "last"),
-            before=None if before is None else decode_cursor(before, "before"),
-        )
+        span = pagination.span(first, after, last, before)
         page = await TimelinePageByIssueIdLoader(info).load((self.id, span))
         return Connection.of(page, IssueEvent.from_model)
 

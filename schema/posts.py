@@ -13,9 +13,10 @@ from strawberry import relay
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
+from core import pagination
 from core.ids import node_pk
 from core.loaders import present
-from core.pagination import decode_cursor, encode_cursor, page_size
+from core.pagination import encode_cursor
 from models import posts as m
 from resolvers.posts import live, mutations, policy, queries
 from resolvers.posts.loaders import (
@@ -28,7 +29,6 @@ from resolvers.posts.loaders import (
     PostByIdLoader,
     RepliesByCommentIdLoader,
     RevisionsByPostIdLoader,
-    Span,
 )
 from resolvers.regions import RegionByIdLoader
 from resolvers.villages.queries import followed
@@ -275,10 +275,7 @@ class Post(relay.Node):
         first: Annotated[int | None, FIRST] = None,
         after: Annotated[str | None, AFTER] = None,
     ) -> Connection[PostComment]:
-        span = Span(
-            first=page_size(first, "first"),
-            after=None if after is None else decode_cursor(after, "after"),
-        )
+        span = pagination.span(first, after)
         page = await CommentPageByPostIdLoader(info).load((self.id, span))
         return Connection.of(page, PostComment.from_model)
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.db import Database
+from core.db import Database, Reads
 from core.errors import UserFailure, language
 from core.http import RequestError
 from core.identity import bearer_token, load_viewer
@@ -133,7 +133,7 @@ def performance_export_endpoint(db: Database, kind: str):
 
     async def serve(request: Request) -> Response:
         lang = language(request.headers.get("accept-language"))
-        reads = db.reads()
+        reads = Reads(db)
         try:
             token = bearer_token(request.headers.get("authorization"))
             viewer = await load_viewer(reads, token)

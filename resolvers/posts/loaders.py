@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, NamedTuple
 
-from sqlalchemy import case, func, literal, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
 
-from core.loaders import Loader, by_key, group_by_key
-from core.pagination import Page, known
+from core.loaders import ChildPagesLoader, Loader, by_key, group_by_key
 from models.posts import Comment, Post, PostLike, PostPhoto, PostRevision
 
 
@@ -85,71 +82,10 @@ class RepliesByCommentIdLoader(Loader[int, list[Comment]]):
         return group_by_key(keys, rows, lambda c: c.parent_id)
 
 
-class Span(NamedTuple):
-    """Which comments of a post a field asks for, forward: `first` after the cursor's id."""
+class CommentPageByPostIdLoader(ChildPagesLoader):
+    """A page of each post's comments (not replies), oldest first."""
 
-    first: int
-    after: int | None = None
-
-
-class CommentPageByPostIdLoader(Loader[tuple[int, Span], Page]):
-    """A page of each post's comments (not replies), oldest first, cut in the database: a
-    window numbers each post's comments and only the page's rows come back (plus, for an
-    empty page, one row to carry the counts). One statement per distinct `Span`."""
-
-    async def batch_load(self, keys):
-        by_span: dict[Span, list[int]] = defaultdict(list)
-        for post_id, span in keys:
-            by_span[span].append(post_id)
-        pages: dict[tuple[int, Span], Page] = {}
-        for span, post_ids in by_span.items():
-            for post_id, page in (await self._pages(span, post_ids)).items():
-                pages[post_id, span] = page
-        return [pages.get(key) or _EMPTY for key in keys]
-
-    async def _pages(self, span: Span, post_ids: list[int]) -> dict[int, Page]:
-        c = Comment
-        whole: dict[str, Any] = {"partition_by": c.post_id}
-        start = (
-            literal(0)
-            if span.after is None
-            else func.sum(case((c.id <= span.after, 1), else_=0)).over(**whole)
-        )
-        numbered = (
-            select(
-                c,
-                func.row_number().over(order_by=c.id, **whole).label("position"),
-                func.count().over(**whole).label("total"),
-                start.label("start"),
-            )
-            .where(c.post_id.in_(post_ids), c.parent_id.is_(None))
-            .subquery()
-        )
-        n = numbered.c
-        end = n.start + span.first
-        rows = await self.reads.rows(
-            select(aliased(Comment, numbered), n.position, n.total, n.start)
-            .where(((n.position > n.start) & (n.position <= end)) | (n.position == 1))
-            .order_by(n.id)
-        )
-        pages: dict[int, Page] = {}
-        for comment, position, total, start in rows:
-            page = pages.get(comment.post_id)
-            if page is None:
-                page = pages[comment.post_id] = Page(
-                    items=[],
-                    keys=[],
-                    has_next=start + span.first < total,
-                    total=known(total),
-                    has_previous=start > 0,
-                )
-            if start < position <= start + span.first:
-                page.items.append(comment)  # type: ignore[attr-defined]
-                page.keys.append(comment.id)  # type: ignore[attr-defined]
-        return pages
-
-
-_EMPTY: Page = Page(items=[], keys=[], has_next=False, total=known(0))
+    entity, parent, where = Comment, Comment.__table__.c.post_id, (Comment.parent_id.is_(None),)
 
 
 class CommentByIdLoader(Loader[int, Comment | None]):
