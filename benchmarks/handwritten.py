@@ -47,6 +47,7 @@ from starlette.routing import Route
 from core.config import Settings
 from core.http import JSON, encode
 from core.media import signed_url
+from core.permissions import path_end
 
 # The GraphQL side of each endpoint: `queries.py` posts these to /graphql and the same
 # variables to /raw/..., and compares the bytes.
@@ -121,10 +122,6 @@ def from_cursor(value: str) -> int:
     if prefix != "k":
         raise ValueError(value)
     return int(pk)
-
-
-def path_end(path: str) -> str:
-    return path[:-1] + "0"
 
 
 class Refused(Exception):

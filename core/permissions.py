@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, func
 from sqlalchemy.orm import QueryableAttribute
 
 from core.identity import Viewer
@@ -49,6 +49,15 @@ def under(
     (bytewise: COLLATE "C" on PostgreSQL, models.base.RegionPath): an index range scan, also
     in generic plans, where `LIKE :p || '%'` would scan the table."""
     return and_(column >= region_path, column < path_end(region_path))
+
+
+def under_region(
+    column: ColumnElement[str] | QueryableAttribute[str],
+    region_path: ColumnElement[str] | QueryableAttribute[str],
+) -> ColumnElement[bool]:
+    """SQL: `under`, where the region's path is a column too (a join: each region's rows)."""
+    end = func.substr(region_path, 1, func.length(region_path) - 1).concat("0")
+    return and_(column >= region_path, column < end)
 
 
 def path_end(region_path: str) -> str:

@@ -15,7 +15,7 @@ from core.errors import BadRequest
 from core.identity import Viewer
 from core.ids import parse_id
 from core.pagination import Page, paginate
-from core.permissions import readable, under
+from core.permissions import readable, under, under_region
 from models.base import utcnow
 from models.issues import OPEN_STATUSES, Issue, IssueCategory, IssueStatus
 from models.regions import Region, RegionLevel
@@ -80,14 +80,9 @@ async def issue_counts(ctx: Context, flt: Any, group_by: Sequence[CountKey]) -> 
         if region is None:
             raise BadRequest("region_required", field="groupBy")
         child = aliased(Region)
-        child_end = func.substr(child.path, 1, func.length(child.path) - 1).concat("0")
         stmt = stmt.outerjoin(
             child,
-            and_(
-                child.parent_id == region.id,
-                Issue.region_path >= child.path,
-                Issue.region_path < child_end,
-            ),
+            and_(child.parent_id == region.id, under_region(Issue.region_path, child.path)),
         )
         columns[CountKey.REGION] = child.id
     grouped = [columns[k] for k in keys]

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, select
 
 from core.loaders import Loader, by_key, group_by_key
+from core.permissions import under_region
 from models.accounts import Account, Role, RoleGrant
 from models.issues import Issue
 from models.posts import Post
@@ -60,16 +61,11 @@ class IssuesSinceByRegionIdLoader(Loader[tuple[int, datetime], int]):
         counts: dict[tuple[int, datetime], int] = {}
         for since in {s for _, s in keys}:
             ids = [pk for pk, s in keys if s == since]
-            end = func.substr(Region.path, 1, func.length(Region.path) - 1).concat("0")
             rows = await self.reads.rows(
                 select(Region.id, func.count(Issue.id))
                 .join(
                     Issue,
-                    and_(
-                        Issue.region_path >= Region.path,
-                        Issue.region_path < end,
-                        Issue.created_at >= since,
-                    ),
+                    and_(under_region(Issue.region_path, Region.path), Issue.created_at >= since),
                 )
                 .where(Region.id.in_(ids))
                 .group_by(Region.id)
