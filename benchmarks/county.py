@@ -444,8 +444,8 @@ class Life:
             self.due = at + accept
         elif to is S.ACCEPTED and before is S.SUBMITTED:
             self.due = at + resolve
-        elif to not in OPEN_STATUSES:
-            self.due = None
+        elif to not in OPEN_STATUSES and to not in (S.RESOLVED, S.CLOSED):
+            self.due = None  # resolving and closing keep the deadline (lifecycle._due)
         self.status, self.level, self.version = to, level, self.version + 1
         self.events.append(
             (at, self.pk, len(self.events), t.kind, before, to, from_level, level, actor,

@@ -7,6 +7,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = ROOT / "data"
@@ -88,6 +89,10 @@ class Settings:
     max_concurrent_decodes: int = 2
     orphan_sweep_interval_seconds: float = 3600.0
     orphan_grace_seconds: float = 3600.0
+    # County dashboards (resolvers/dashboards): see "Dashboards" and the limits table.
+    time_zone: str = "Asia/Shanghai"  # the dashboards' days (trend) are this zone's days
+    dashboard_default_days: int = 30  # `from` when not given: this many days before `to`
+    dashboard_max_days: int = 400  # the longest period a dashboard covers
 
     @property
     def max_multipart_bytes(self) -> int:
@@ -171,7 +176,19 @@ class Settings:
             max_concurrent_decodes=int(env.get("MAX_CONCURRENT_DECODES") or 2),
             orphan_sweep_interval_seconds=float(env.get("ORPHAN_SWEEP_INTERVAL") or 3600),
             orphan_grace_seconds=float(env.get("ORPHAN_GRACE") or 3600),
+            time_zone=_time_zone(env.get("TIME_ZONE") or "Asia/Shanghai"),
+            dashboard_default_days=int(env.get("DASHBOARD_DEFAULT_DAYS") or 30),
+            dashboard_max_days=int(env.get("DASHBOARD_MAX_DAYS") or 400),
         )
+
+
+def _time_zone(name: str) -> str:
+    """TIME_ZONE: an IANA zone name (Asia/Shanghai), checked at start."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise RuntimeError(f"TIME_ZONE must be an IANA time zone, not {name!r}") from exc
+    return name
 
 
 def _base_url(value: str | None) -> str | None:

@@ -18,6 +18,7 @@ from core.config import Settings
 from core.errors import Unauthenticated
 from schema.accounts import AccountMutations, AccountQueries
 from schema.common import SCALAR_OVERRIDES, root_type
+from schema.dashboards import DashboardQueries
 from schema.deputies import DeputyMutations, DeputyQueries, DeputySubscriptions
 from schema.discussions import (
     DiscussionMutations,
@@ -38,6 +39,7 @@ QUERIES = (
     PostQueries,
     DiscussionQueries,
     IssueQueries,
+    DashboardQueries,
     DeputyQueries,
 )
 MUTATIONS = (

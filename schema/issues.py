@@ -20,7 +20,7 @@ from core.loaders import present
 from core.pagination import encode_cursor
 from models import issues as m
 from models.base import utcnow
-from resolvers.issues import lifecycle, live, mutations, policy, queries
+from resolvers.issues import filters, lifecycle, live, mutations, policy, queries
 from resolvers.issues.loaders import (
     IssueByIdLoader,
     PhotosByEventIdLoader,
@@ -108,6 +108,19 @@ graphql_enum(
         "it one level up.",
         K.REOPENED: "It was reopened (`reopenIssue`): by a handler at the same level, by the "
         "reporter one level up (an appeal).",
+    },
+)
+
+
+DeadlineOutcome = filters.DeadlineOutcome
+graphql_enum(
+    DeadlineOutcome,
+    "How an issue met the deadline of its handling level (`IssueFilter.deadlineOutcomes`).",
+    {
+        DeadlineOutcome.ON_TIME: "Resolved (RESOLVED, or rated and CLOSED) by the deadline of "
+        "the level that resolved it.",
+        DeadlineOutcome.LATE: "Resolved (RESOLVED or CLOSED) after that deadline.",
+        DeadlineOutcome.OVERDUE: "Still open, past its current level's deadline.",
     },
 )
 
@@ -282,7 +295,9 @@ class Issue(relay.Node):
         description="When the reporter's rating closed it; null again once reopened."
     )
     due_at: datetime | None = strawberry.field(
-        description="Deadline of the current level: to accept when SUBMITTED, else to resolve."
+        description="Deadline of the current level: to accept when SUBMITTED, else to "
+        "resolve; once RESOLVED or CLOSED, the deadline the resolution met or missed; null "
+        "when rejected, a duplicate or cancelled."
     )
     rating: int | None = strawberry.field(description="The reporter's rating, 1 to 5.")
     rating_comment: str | None = strawberry.field(
@@ -451,6 +466,105 @@ class IssueFilter:
         default=False, description="Only those the viewer reported (or filed for someone)."
     )
     search: str | None = strawberry.field(default=None, description="Words in the title.")
+    reported_from: datetime | None = strawberry.field(
+        default=None, description="Reported at or after this instant (with its offset)."
+    )
+    reported_to: datetime | None = strawberry.field(
+        default=None, description="Reported before this instant (with its offset)."
+    )
+    ever_accepted: bool | None = strawberry.field(
+        default=None,
+        description="Accepted at least once, at any level, by the timeline (true), or never "
+        "(false); a reopened issue keeps its past acceptance.",
+    )
+    ever_resolved: bool | None = strawberry.field(
+        default=None,
+        description="Resolved at least once by the timeline (true), or never (false); a "
+        "reopened issue keeps its past resolution.",
+    )
+    latest_ratings: list[int] | None = strawberry.field(
+        default=None,
+        description="The reporter's latest rating (kept in the timeline when a low rating "
+        "reopened the issue) is one of these (1 to 5): `[1, 2, 3, 4, 5]` is every rated "
+        "issue, `[4, 5]` the satisfied ones.",
+    )
+    escalated_to: list[RegionLevel] | None = strawberry.field(
+        default=None,
+        description="Escalated at least once (by an official or the overdue sweep) to one "
+        "of these levels.",
+    )
+    deadline_outcomes: list[DeadlineOutcome] | None = strawberry.field(
+        default=None, description="How the issue met its deadline: one of these."
+    )
+
+
+# Each field of IssueFilter, once more as output (tests/test_dashboards.py checks the names).
+@strawberry.type(
+    description="An `IssueFilter`, as the server built it (a dashboard figure's `filter`): "
+    "its fields are the input's, so it can be passed back as `issues(filter: ...)` and "
+    "`issueCounts(filter: ...)` to list or count exactly what the figure counts."
+)
+class IssueFilterValue:
+    region_id: strawberry.ID | None = strawberry.field(
+        description="That region and everything under it."
+    )
+    statuses: list[IssueStatus] | None = strawberry.field(description="In one of these statuses.")
+    categories: list[IssueCategory] | None = strawberry.field(
+        description="In one of these categories."
+    )
+    levels: list[RegionLevel] | None = strawberry.field(
+        description="Handled at one of these levels."
+    )
+    overdue: bool | None = strawberry.field(
+        description="Only overdue ones (true) or only the others (false)."
+    )
+    assigned_to_me: bool = strawberry.field(description="Only those assigned to the viewer.")
+    reported_by_me: bool = strawberry.field(
+        description="Only those the viewer reported (or filed for someone)."
+    )
+    search: str | None = strawberry.field(description="Words in the title.")
+    reported_from: datetime | None = strawberry.field(
+        description="Reported at or after this instant."
+    )
+    reported_to: datetime | None = strawberry.field(description="Reported before this instant.")
+    ever_accepted: bool | None = strawberry.field(
+        description="Accepted at least once (true), or never (false)."
+    )
+    ever_resolved: bool | None = strawberry.field(
+        description="Resolved at least once (true), or never (false)."
+    )
+    latest_ratings: list[int] | None = strawberry.field(
+        description="The reporter's latest rating is one of these."
+    )
+    escalated_to: list[RegionLevel] | None = strawberry.field(
+        description="Escalated at least once to one of these levels."
+    )
+    deadline_outcomes: list[DeadlineOutcome] | None = strawberry.field(
+        description="How the issue met its deadline: one of these."
+    )
+
+    @classmethod
+    def of(cls, value: filters.FilterValue) -> IssueFilterValue:
+        def listed(items):
+            return None if items is None else list(items)
+
+        return cls(
+            region_id=None if value.region_id is None else strawberry.ID(value.region_id),
+            statuses=listed(value.statuses),
+            categories=listed(value.categories),
+            levels=listed(value.levels),
+            overdue=value.overdue,
+            assigned_to_me=value.assigned_to_me,
+            reported_by_me=value.reported_by_me,
+            search=value.search,
+            reported_from=value.reported_from,
+            reported_to=value.reported_to,
+            ever_accepted=value.ever_accepted,
+            ever_resolved=value.ever_resolved,
+            latest_ratings=listed(value.latest_ratings),
+            escalated_to=listed(value.escalated_to),
+            deadline_outcomes=listed(value.deadline_outcomes),
+        )
 
 
 IssueCountKey = queries.CountKey

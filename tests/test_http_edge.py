@@ -639,6 +639,7 @@ LIMITS = {
     "ws_pong_timeout_seconds": "WS_PONG_TIMEOUT",
     "deputy_messages_per_hour": "DEPUTY_MESSAGES_PER_HOUR",
     "deputy_message_max_chars": "DEPUTY_MESSAGE_MAX_CHARS",
+    "dashboard_max_days": "DASHBOARD_MAX_DAYS",
 }
 
 

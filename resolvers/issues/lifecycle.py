@@ -214,7 +214,9 @@ async def apply(
 def _due(issue: Issue, to: IssueStatus, now: datetime, deadlines: Deadlines):
     if to is S.ACCEPTED and issue.status is S.SUBMITTED:
         return now + deadlines.window(issue.category, issue.level).resolve
-    if to in OPEN_STATUSES:
+    # Resolving (and the rating that closes it) keeps the deadline the resolution met or
+    # missed: the dashboards' on-time rate reads it (resolvers/issues/filters.py).
+    if to in OPEN_STATUSES or to in (S.RESOLVED, S.CLOSED):
         return issue.due_at
     return None
 

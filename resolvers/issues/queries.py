@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, not_, select
+from sqlalchemy import ColumnElement, Select, and_, func, not_, select
 from sqlalchemy.orm import aliased
 
 from core.context import Context
@@ -17,9 +18,9 @@ from core.ids import parse_id
 from core.pagination import Page, paginate
 from core.permissions import readable, under, under_region
 from models.base import utcnow
-from models.issues import OPEN_STATUSES, Issue, IssueCategory, IssueStatus
+from models.issues import Issue, IssueCategory, IssueStatus
 from models.regions import Region, RegionLevel
-from resolvers.issues import policy
+from resolvers.issues import filters, policy
 from resolvers.issues.loaders import IssueByIdLoader
 from resolvers.regions import require_region
 
@@ -35,12 +36,12 @@ async def readable_issue(ctx: Context, viewer: Viewer, pk: int) -> Issue | None:
 
 
 def overdue_condition(now=None):
-    return and_(Issue.due_at < (now or utcnow()), Issue.status.in_(OPEN_STATUSES))
+    return filters.overdue(now or utcnow())
 
 
 async def issues(ctx: Context, flt: Any, first: int | None, after: str | None) -> Page:
     """`flt` is an IssueFilter (any object with its attributes), or None."""
-    stmt, _ = await _filtered(ctx, flt)
+    stmt, _ = await filtered(ctx, flt)
     page = await paginate(ctx.reads, stmt, Issue.id, first=first, after=after, descending=True)
     # The page's issues are loaded: what asks for them by id (an event's issue) finds them.
     IssueByIdLoader(ctx).prime_many({issue.id: issue for issue in page.items})
@@ -66,10 +67,13 @@ class Count:
     region_id: int | None = None
 
 
-async def issue_counts(ctx: Context, flt: Any, group_by: Sequence[CountKey]) -> list[Count]:
+async def issue_counts(
+    ctx: Context, flt: Any, group_by: Sequence[CountKey], *, now: datetime | None = None
+) -> list[Count]:
     """The issues `issues(filter)` would list, counted per group in one statement: by
-    status, category, handling level, and child region of `filter.regionId`."""
-    stmt, region = await _filtered(ctx, flt)
+    status, category, handling level, and child region of `filter.regionId`. `now`: the
+    instant `overdue` is judged at (default: now)."""
+    stmt, region = await filtered(ctx, flt, now=now)
     keys = list(dict.fromkeys(group_by))  # each once, in the order given
     columns: dict[CountKey, Any] = {
         CountKey.STATUS: Issue.status,
@@ -100,15 +104,19 @@ async def issue_counts(ctx: Context, flt: Any, group_by: Sequence[CountKey]) -> 
     ]
 
 
-async def _filtered(ctx: Context, flt: Any) -> tuple[Select, Region | None]:
+async def filtered(
+    ctx: Context, flt: Any, *, now: datetime | None = None
+) -> tuple[Select, Region | None]:
     """The issues the viewer may see that meet the filter, and the filter's region."""
     viewer = ctx.require_viewer()
+    now = now or utcnow()
     if flt is not None and flt.search and len(flt.search) > ctx.settings.max_search_length:
         # Bounded (MAX_SEARCH_LENGTH): a long pattern costs the database, and SQLite refuses it.
         raise BadRequest("too_long", field="filter.search", max=ctx.settings.max_search_length)
     stmt = select(Issue).where(policy.visible_issues(viewer))
     region = None
     if flt is not None:
+        _check_history(flt)
         if flt.region_id is not None:
             region = await require_region(ctx, flt.region_id, "filter.regionId")
             stmt = stmt.where(under(Issue.region_path, region.path))
@@ -119,7 +127,7 @@ async def _filtered(ctx: Context, flt: Any) -> tuple[Select, Region | None]:
         if flt.levels:
             stmt = stmt.where(Issue.level.in_(flt.levels))
         if flt.overdue is not None:
-            cond = overdue_condition()
+            cond = overdue_condition(now)
             stmt = stmt.where(cond if flt.overdue else not_(cond) | Issue.due_at.is_(None))
         if flt.assigned_to_me:
             stmt = stmt.where(Issue.assignee_id == viewer.id)
@@ -127,4 +135,35 @@ async def _filtered(ctx: Context, flt: Any) -> tuple[Select, Region | None]:
             stmt = stmt.where((Issue.reporter_id == viewer.id) | (Issue.filed_by_id == viewer.id))
         if flt.search:
             stmt = stmt.where(Issue.title.contains(flt.search, autoescape=True))
+        stmt = stmt.where(*history_conditions(flt, now))
     return stmt, region
+
+
+def _check_history(flt: Any) -> None:
+    for value, field in ((flt.reported_from, "reportedFrom"), (flt.reported_to, "reportedTo")):
+        if value is not None and value.tzinfo is None:
+            raise BadRequest("needs_offset", field=f"filter.{field}")
+    if flt.latest_ratings is not None and not set(flt.latest_ratings) <= set(filters.RATINGS):
+        raise BadRequest("rating_range", field="filter.latestRatings")
+
+
+def history_conditions(flt: Any, now: datetime) -> list[ColumnElement[bool]]:
+    """The filter's period and history fields (resolvers/issues/filters.py), as SQL."""
+    out: list[ColumnElement[bool]] = []
+    if flt.reported_from is not None:
+        out.append(Issue.created_at >= flt.reported_from)
+    if flt.reported_to is not None:
+        out.append(Issue.created_at < flt.reported_to)
+    for wanted, event in (
+        (flt.ever_accepted, filters.accepted_event()),
+        (flt.ever_resolved, filters.resolved_event()),
+    ):
+        if wanted is not None:
+            out.append(filters.ever(event) if wanted else ~filters.ever(event))
+    if flt.latest_ratings is not None:
+        out.append(filters.latest_rating_in(flt.latest_ratings))
+    if flt.escalated_to is not None:
+        out.append(filters.escalated_to(flt.escalated_to))
+    if flt.deadline_outcomes is not None:
+        out.append(filters.deadline_outcomes(flt.deadline_outcomes, now))
+    return out
