@@ -58,6 +58,7 @@ from core.media import media_endpoint
 from core.orphans import run_forever as sweep_orphans_forever
 from core.storage import LocalStorage, Storage
 from resolvers.accounts import AccountByIdLoader
+from resolvers.dashboards.exports import issue_export_endpoint
 from resolvers.deputies.codes import code_image_endpoint, message_page_endpoint
 from resolvers.deputies.exports import performance_export_endpoint
 from resolvers.issues.deadlines import deadlines_from_json
@@ -418,6 +419,11 @@ def create_app(settings: Settings | None = None) -> App:
             Route("/d/{token}/qr.png", code_image_endpoint(settings, db, "png")),
             Route("/deputies/{id:path}/performance.pdf", performance_export_endpoint(db, "pdf")),
             Route("/deputies/{id:path}/performance.csv", performance_export_endpoint(db, "csv")),
+            Route("/regions/{id:path}/issues.csv", issue_export_endpoint(settings, db, "issues")),
+            Route(
+                "/regions/{id:path}/issue-events.csv",
+                issue_export_endpoint(settings, db, "issue-events"),
+            ),
             Mount("/graphiql", StaticFiles(directory=STATIC / "graphiql"), name="graphiql"),
         ],
         middleware=middleware,

@@ -93,6 +93,10 @@ class Settings:
     time_zone: str = "Asia/Shanghai"  # the dashboards' days (trend) are this zone's days
     dashboard_default_days: int = 30  # `from` when not given: this many days before `to`
     dashboard_max_days: int = 400  # the longest period a dashboard covers
+    # Issue exports (resolvers/dashboards/exports.py): see the limits table in README.md.
+    export_max_days: int = 366  # the longest period one export covers
+    export_link_ttl_seconds: int = 300  # a signed download link's lifetime
+    export_batch_rows: int = 1000  # issues read and sent per batch
 
     @property
     def max_multipart_bytes(self) -> int:
@@ -179,6 +183,9 @@ class Settings:
             time_zone=_time_zone(env.get("TIME_ZONE") or "Asia/Shanghai"),
             dashboard_default_days=int(env.get("DASHBOARD_DEFAULT_DAYS") or 30),
             dashboard_max_days=int(env.get("DASHBOARD_MAX_DAYS") or 400),
+            export_max_days=int(env.get("EXPORT_MAX_DAYS") or 366),
+            export_link_ttl_seconds=int(env.get("EXPORT_LINK_TTL") or 300),
+            export_batch_rows=int(env.get("EXPORT_BATCH_ROWS") or 1000),
         )
 
 

@@ -25,6 +25,7 @@ from schema.discussions import (
     DiscussionQueries,
     DiscussionSubscriptions,
 )
+from schema.exports import ExportQueries
 from schema.extensions import CachedDocuments, ErrorPolicy, OneConnection, log_unexpected
 from schema.issues import IssueMutations, IssueQueries, IssueSubscriptions
 from schema.limits import DocumentCache, query_limits
@@ -41,6 +42,7 @@ QUERIES = (
     IssueQueries,
     DashboardQueries,
     DeputyQueries,
+    ExportQueries,
 )
 MUTATIONS = (
     AccountMutations,

@@ -640,6 +640,8 @@ LIMITS = {
     "deputy_messages_per_hour": "DEPUTY_MESSAGES_PER_HOUR",
     "deputy_message_max_chars": "DEPUTY_MESSAGE_MAX_CHARS",
     "dashboard_max_days": "DASHBOARD_MAX_DAYS",
+    "export_max_days": "EXPORT_MAX_DAYS",
+    "export_link_ttl_seconds": "EXPORT_LINK_TTL",
 }
 
 
