@@ -70,11 +70,22 @@ class VillageFigures:
 
     @strawberry.field(
         description="Issues reported in the village and its courtyards since the first of "
-        "this month (China Standard Time). Per status, level and on-time share: "
-        "`issueCounts(filter: { regionId })`, for those who may read the issues."
+        "this month (`TIME_ZONE`, China Standard Time by default). Per status, level and "
+        "category: `issueCounts(filter: { regionId })` or `dashboard(regionId)`, for those "
+        "who may read the issues."
     )
     async def issues_this_month(self, info: Info) -> int:
-        return await queries.issues_this_month(info.context, self.region_id)
+        return (await queries.issues_this_month(info.context, self.region_id)).reported
+
+    @strawberry.field(
+        description="Of this month's issues, the share resolved by their deadline, counted "
+        "as the dashboards count it (`Dashboard.onTime`): resolved on time / (resolved + "
+        "still open past the deadline), so an overdue issue is never hidden; 0 to 1, null "
+        "while none is resolved or overdue."
+    )
+    async def on_time_share_this_month(self, info: Info) -> float | None:
+        figures = await queries.issues_this_month(info.context, self.region_id)
+        return figures.on_time / figures.counted if figures.counted else None
 
     @strawberry.field(description="Posts published in the village's feed in the last 7 days.")
     async def posts_this_week(self, info: Info) -> int:

@@ -3,9 +3,14 @@ contract says, every bad input a coded error at its field, nothing half-written.
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import httpx
 
 from tests.conftest import (
+    COUNTY,
+    GRID,
     OTHER_RESIDENT,
     RESIDENT,
     TOWNSHIP,
@@ -13,7 +18,7 @@ from tests.conftest import (
     Api,
     jpeg,
 )
-from tests.issue_ops import report
+from tests.issue_ops import ACCEPT, RESOLVE, act, ok, report
 
 PROFILE = """
   id name level
@@ -92,6 +97,44 @@ def test_issues_this_month_counts_new_reports(api: Api):
     before = count()
     report(api, RESIDENT, api.region_of(RESIDENT), photos=0)
     assert count() == before + 1
+
+
+def test_on_time_share_this_month_is_the_dashboards_on_time_rate(api: Api):
+    tianxing = village_id(api, "天星村")
+    month = datetime.now(ZoneInfo("Asia/Shanghai")).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+    board_q = (
+        "query($r: ID!, $from: DateTime) { dashboard(regionId: $r, from: $from) "
+        "{ reported { count } onTime { closedOnTime closed overdueOpen rate } } }"
+    )
+
+    def figures() -> tuple[dict, dict]:
+        village = api.ok(
+            VILLAGE_Q.replace("issuesThisMonth", "issuesThisMonth onTimeShareThisMonth"),
+            {"id": tianxing},
+            as_=OTHER_RESIDENT,
+        )
+        board = api.ok(board_q, {"r": tianxing, "from": month.isoformat()}, as_=COUNTY)
+        return village["village"]["profile"]["figures"], board["dashboard"]
+
+    def share(board: dict) -> float | None:
+        on = board["onTime"]
+        counted = on["closed"] + on["overdueOpen"]
+        return on["closedOnTime"] / counted if counted else None
+
+    before, board = figures()
+    assert before["issuesThisMonth"] == board["reported"]["count"]
+    assert before["onTimeShareThisMonth"] == share(board) == board["onTime"]["rate"]
+    # A report resolved by its deadline counts once, on time.
+    iid = report(api, RESIDENT, api.region_of(RESIDENT), photos=0)["issue"]["id"]
+    ok(act(api, ACCEPT, GRID, iid))
+    ok(act(api, RESOLVE, GRID, iid, note="已修好", photos=1))
+    after, board_after = figures()
+    on = board["onTime"]
+    want = (on["closedOnTime"] + 1) / (on["closed"] + on["overdueOpen"] + 1)
+    assert after["issuesThisMonth"] == before["issuesThisMonth"] + 1
+    assert after["onTimeShareThisMonth"] == want == share(board_after)
 
 
 def test_officials_edit_a_profile_partially_and_replace_the_committee(api: Api):

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 
 from core.loaders import Loader, by_key, group_by_key
 from core.permissions import under_region
 from models.accounts import Account, Role, RoleGrant
+from models.base import utcnow
 from models.issues import Issue
 from models.posts import Post
 from models.regions import Region
 from models.villages import CommitteeMember, Follow, VillageCover, VillageProfile
+from resolvers.issues.filters import DeadlineOutcome, deadline_outcomes
 
 
 class ProfileByRegionIdLoader(Loader[int, VillageProfile | None]):
@@ -53,16 +56,34 @@ class GridHeadsByRegionIdLoader(Loader[int, list[Account]]):
         return [[row[1] for row in group] for group in grouped]
 
 
-class IssuesSinceByRegionIdLoader(Loader[tuple[int, datetime], int]):
-    """How many issues were reported in each region (and below) since a time: one grouped
-    statement for every village of a page, each region's issues found by path range."""
+@dataclass(frozen=True)
+class IssueFigures:
+    """A region's issues reported since a time, and the dashboards' on-time count of them:
+    resolved by their deadline, out of resolved plus still open past it."""
+
+    reported: int = 0
+    on_time: int = 0
+    counted: int = 0
+
+
+class IssueFiguresByRegionIdLoader(Loader[tuple[int, datetime], IssueFigures]):
+    """`IssueFigures` of each region (and below) since a time: one grouped statement for
+    every village of a page, each region's issues found by path range."""
 
     async def batch_load(self, keys):
-        counts: dict[tuple[int, datetime], int] = {}
+        now = utcnow()
+        on_time = deadline_outcomes((DeadlineOutcome.ON_TIME,), now)
+        counted = deadline_outcomes(tuple(DeadlineOutcome), now)
+        figures: dict[tuple[int, datetime], IssueFigures] = {}
         for since in {s for _, s in keys}:
             ids = [pk for pk, s in keys if s == since]
             rows = await self.reads.rows(
-                select(Region.id, func.count(Issue.id))
+                select(
+                    Region.id,
+                    func.count(Issue.id),
+                    func.coalesce(func.sum(case((on_time, 1), else_=0)), 0),
+                    func.coalesce(func.sum(case((counted, 1), else_=0)), 0),
+                )
                 .join(
                     Issue,
                     and_(under_region(Issue.region_path, Region.path), Issue.created_at >= since),
@@ -70,8 +91,8 @@ class IssuesSinceByRegionIdLoader(Loader[tuple[int, datetime], int]):
                 .where(Region.id.in_(ids))
                 .group_by(Region.id)
             )
-            counts.update({(pk, since): n for pk, n in rows})
-        return [counts.get(key, 0) for key in keys]
+            figures.update({(pk, since): IssueFigures(n, int(t), int(c)) for pk, n, t, c in rows})
+        return [figures.get(key, IssueFigures()) for key in keys]
 
 
 class FollowedByAccountIdLoader(Loader[int, frozenset[int]]):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from core.context import Context
 from core.ids import parse_id
@@ -13,12 +14,10 @@ from resolvers.regions import RegionByIdLoader
 from resolvers.villages import policy
 from resolvers.villages.loaders import (
     FollowedByAccountIdLoader,
-    IssuesSinceByRegionIdLoader,
+    IssueFigures,
+    IssueFiguresByRegionIdLoader,
     PostsSinceByRegionIdLoader,
 )
-
-# Figures count by the calendar of the people reading them: China Standard Time.
-CHINA = timezone(timedelta(hours=8), "CST")
 
 
 async def village(ctx: Context, village_id: str) -> Region | None:
@@ -27,9 +26,10 @@ async def village(ctx: Context, village_id: str) -> Region | None:
     return readable(ctx.viewer, row, policy.can_read_village)
 
 
-def month_start(now: datetime | None = None) -> datetime:
-    """The start of the current calendar month in China, as a UTC-aware datetime."""
-    local = (now or utcnow()).astimezone(CHINA)
+def month_start(zone: str, now: datetime | None = None) -> datetime:
+    """The start of the current calendar month in the time zone (`TIME_ZONE`, as the
+    dashboards count days), as an aware datetime."""
+    local = (now or utcnow()).astimezone(ZoneInfo(zone))
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
@@ -38,8 +38,9 @@ def week_start(now: datetime | None = None) -> datetime:
     return (now or utcnow()) - timedelta(days=7)
 
 
-async def issues_this_month(ctx: Context, region_id: int) -> int:
-    return await IssuesSinceByRegionIdLoader(ctx).load((region_id, month_start()))
+async def issues_this_month(ctx: Context, region_id: int) -> IssueFigures:
+    since = month_start(ctx.settings.time_zone)
+    return await IssueFiguresByRegionIdLoader(ctx).load((region_id, since))
 
 
 async def posts_this_week(ctx: Context, region_id: int) -> int:
