@@ -58,6 +58,9 @@ class Settings:
     comment_max_length: int = 500  # characters of a comment
     posts_per_hour: int = 20  # per account (the village's officials are not limited)
     comments_per_minute: int = 5  # per account
+    # Decision meetings (resolvers/discussions): see the limits table in README.md.
+    meeting_agenda_max_items: int = 30  # items of a meeting's agenda
+    meeting_minutes_max_length: int = 20_000  # characters of a meeting's minutes
     deputy_messages_per_hour: int = 10  # per source (client address), through QR codes
     deputy_message_max_chars: int = 2000
     login_failures_per_hour: int = 10  # per phone and source (client address)
@@ -153,6 +156,8 @@ class Settings:
             comment_max_length=int(env.get("COMMENT_MAX_LENGTH") or 500),
             posts_per_hour=int(env.get("POSTS_PER_HOUR") or 20),
             comments_per_minute=int(env.get("COMMENTS_PER_MINUTE") or 5),
+            meeting_agenda_max_items=int(env.get("MEETING_AGENDA_MAX_ITEMS") or 30),
+            meeting_minutes_max_length=int(env.get("MEETING_MINUTES_MAX_LENGTH") or 20_000),
             deputy_messages_per_hour=int(env.get("DEPUTY_MESSAGES_PER_HOUR") or 10),
             deputy_message_max_chars=int(env.get("DEPUTY_MESSAGE_MAX_CHARS") or 2000),
             login_failures_per_hour=int(env.get("LOGIN_FAILURES_PER_HOUR") or 10),

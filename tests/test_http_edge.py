@@ -635,6 +635,8 @@ LIMITS = {
     "comment_max_length": "COMMENT_MAX_LENGTH",
     "posts_per_hour": "POSTS_PER_HOUR",
     "comments_per_minute": "COMMENTS_PER_MINUTE",
+    "meeting_agenda_max_items": "MEETING_AGENDA_MAX_ITEMS",
+    "meeting_minutes_max_length": "MEETING_MINUTES_MAX_LENGTH",
     "ws_ping_interval_seconds": "WS_PING_INTERVAL",
     "ws_pong_timeout_seconds": "WS_PONG_TIMEOUT",
     "deputy_messages_per_hour": "DEPUTY_MESSAGES_PER_HOUR",

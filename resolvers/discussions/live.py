@@ -1,5 +1,6 @@
 """The discussion topic of the event log, and what `discussionUpdated` listens to: opening,
-comments, ballots (live tallies) and closing, for whoever may read the discussion
+comments, ballots (live tallies) and closing, and a meeting's attendance, motions (opened,
+voted with live tallies, closed), minutes and decision, for whoever may read the discussion
 (members by their grants, followers asked with `viewer.is_`)."""
 
 from __future__ import annotations
@@ -25,9 +26,15 @@ from subscriptions.topics import LiveStream
 TOPIC = "discussion"
 
 
-async def record(session: AsyncSession, d: Discussion, kind: DiscussionEventKind) -> None:
+async def record(
+    session: AsyncSession, d: Discussion, kind: DiscussionEventKind, motion_id: int | None = None
+) -> None:
     entry_id = await events.append(session, TOPIC, d.id, d.region_path)
-    session.add(DiscussionEvent(id=entry_id, discussion_id=d.id, kind=kind, at=utcnow()))
+    session.add(
+        DiscussionEvent(
+            id=entry_id, discussion_id=d.id, kind=kind, at=utcnow(), motion_id=motion_id
+        )
+    )
 
 
 DiscussionChange = VillageChange[DiscussionEvent, Discussion]

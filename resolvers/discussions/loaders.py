@@ -7,7 +7,19 @@ from collections import defaultdict
 from sqlalchemy import func, select
 
 from core.loaders import Loader, by_key, group_by_key
-from models.discussions import BallotChoice, Discussion, DiscussionComment, PollOption
+from models.discussions import (
+    AgendaItem,
+    Attendance,
+    BallotChoice,
+    Discussion,
+    DiscussionComment,
+    Meeting,
+    MinutesRevision,
+    Motion,
+    MotionChoice,
+    MotionVote,
+    PollOption,
+)
 
 
 class DiscussionByIdLoader(Loader[int, Discussion | None]):
@@ -75,3 +87,89 @@ class CommentsByDiscussionIdLoader(Loader[int, list[DiscussionComment]]):
             .order_by(DiscussionComment.id)
         )
         return group_by_key(keys, rows, lambda c: c.discussion_id)
+
+
+# --- decision meetings ------------------------------------------------------------------
+
+
+class MeetingByDiscussionIdLoader(Loader[int, Meeting | None]):
+    async def batch_load(self, keys):
+        rows = await self.reads.all(select(Meeting).where(Meeting.discussion_id.in_(keys)))
+        return by_key(keys, rows, lambda m: m.discussion_id)
+
+
+class AgendaByDiscussionIdLoader(Loader[int, list[AgendaItem]]):
+    async def batch_load(self, keys):
+        rows = await self.reads.all(
+            select(AgendaItem)
+            .where(AgendaItem.discussion_id.in_(keys))
+            .order_by(AgendaItem.discussion_id, AgendaItem.position)
+        )
+        return group_by_key(keys, rows, lambda a: a.discussion_id)
+
+
+class AttendanceByDiscussionIdLoader(Loader[int, list[Attendance]]):
+    """Each meeting's attendees, in the order they arrived."""
+
+    async def batch_load(self, keys):
+        rows = await self.reads.all(
+            select(Attendance).where(Attendance.discussion_id.in_(keys)).order_by(Attendance.id)
+        )
+        return group_by_key(keys, rows, lambda a: a.discussion_id)
+
+
+class MotionsByDiscussionIdLoader(Loader[int, list[Motion]]):
+    async def batch_load(self, keys):
+        rows = await self.reads.all(
+            select(Motion).where(Motion.discussion_id.in_(keys)).order_by(Motion.id)
+        )
+        return group_by_key(keys, rows, lambda m: m.discussion_id)
+
+
+class MotionTallyByDiscussionIdLoader(Loader[int, dict[int, dict[MotionChoice, int]]]):
+    """Each meeting's motions' ballots per choice: {motion id: {choice: count}}."""
+
+    async def batch_load(self, keys):
+        rows = await self.reads.rows(
+            select(Motion.discussion_id, MotionVote.motion_id, MotionVote.choice, func.count())
+            .join(Motion, Motion.id == MotionVote.motion_id)
+            .where(Motion.discussion_id.in_(keys))
+            .group_by(Motion.discussion_id, MotionVote.motion_id, MotionVote.choice)
+        )
+        tallies: dict[int, dict[int, dict[MotionChoice, int]]] = defaultdict(
+            lambda: defaultdict(dict)
+        )
+        for discussion_id, motion_id, choice, count in rows:
+            tallies[discussion_id][motion_id][choice] = count
+        return [tallies.get(k, {}) for k in keys]
+
+
+class MotionVotesByAccountLoader(Loader[tuple[int, int], dict[int, MotionChoice]]):
+    """Keyed (account id, meeting id): the account's ballot on each motion of the meeting."""
+
+    async def batch_load(self, keys):
+        chosen: dict[tuple[int, int], dict[int, MotionChoice]] = defaultdict(dict)
+        by_account: dict[int, list[int]] = defaultdict(list)
+        for account_id, discussion_id in keys:
+            by_account[account_id].append(discussion_id)
+        for account_id, ids in by_account.items():
+            rows = await self.reads.rows(
+                select(Motion.discussion_id, MotionVote.motion_id, MotionVote.choice)
+                .join(Motion, Motion.id == MotionVote.motion_id)
+                .where(MotionVote.account_id == account_id, Motion.discussion_id.in_(ids))
+            )
+            for discussion_id, motion_id, choice in rows:
+                chosen[account_id, discussion_id][motion_id] = choice
+        return [chosen.get(key, {}) for key in keys]
+
+
+class MinutesByDiscussionIdLoader(Loader[int, list[MinutesRevision]]):
+    """Each meeting's minutes, every version, oldest first (the last is the minutes)."""
+
+    async def batch_load(self, keys):
+        rows = await self.reads.all(
+            select(MinutesRevision)
+            .where(MinutesRevision.discussion_id.in_(keys))
+            .order_by(MinutesRevision.id)
+        )
+        return group_by_key(keys, rows, lambda r: r.discussion_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 
 from core import throttle
 from core.context import Context
@@ -13,11 +13,14 @@ from core.mutations import Work
 from core.throttle import Limit
 from models.base import utcnow
 from models.discussions import (
+    AgendaItem,
     BallotChoice,
     Discussion,
     DiscussionComment,
     DiscussionEventKind,
     DiscussionKind,
+    Meeting,
+    Motion,
     PollOption,
 )
 from resolvers.discussions import live, policy
@@ -28,6 +31,7 @@ from resolvers.villages.queries import followed
 
 TITLE_MAX, BODY_MAX, OPTION_MAX, OUTCOME_MAX = 100, 5000, 100, 2000
 MIN_OPTIONS, MAX_OPTIONS = 2, 20
+PLACE_MAX, URL_MAX, AGENDA_ITEM_MAX, QUORUM_MAX = 200, 500, 200, 10_000
 
 
 def _closed(field: str, key: str = "discussion_closed") -> UserFailure:
@@ -70,6 +74,15 @@ async def start(ctx: Context, input: Any) -> Discussion:
                 v.fail("poll.closesAt", "closes_in_past")
     elif poll is not None:
         v.fail("poll", "only_for_polls")
+    terms = input.meeting
+    agenda: list[str | None] = []
+    if kind is DiscussionKind.MEETING:
+        if terms is None:
+            v.fail("meeting", "meeting_required")
+        else:
+            agenda = _meeting_terms(ctx, v, terms)
+    elif terms is not None:
+        v.fail("meeting", "only_for_meetings")
     v.done()
     village = await RegionByIdLoader(ctx).load(village_pk)
     marks = await followed(ctx)
@@ -89,7 +102,7 @@ async def start(ctx: Context, input: Any) -> Discussion:
         title=title,
         body=body,
         created_at=now,
-        voters=poll.voters if poll else None,
+        voters=poll.voters if poll else terms.attendees if terms else None,
         multiple_choice=bool(poll and poll.multiple_choice),
         closes_at=poll.closes_at if poll else None,
         results_live=bool(poll.results_live) if poll else True,
@@ -100,10 +113,48 @@ async def start(ctx: Context, input: Any) -> Discussion:
         await session.flush()
         for position, label in enumerate(labels):
             session.add(PollOption(discussion_id=row.id, position=position, label=label))
+        if terms is not None:
+            session.add(
+                Meeting(
+                    discussion_id=row.id,
+                    starts_at=terms.starts_at,
+                    place=(terms.place or "").strip() or None,
+                    online_url=(terms.online_url or "").strip() or None,
+                    quorum=terms.quorum,
+                )
+            )
+            for position, item in enumerate(agenda):
+                session.add(AgendaItem(discussion_id=row.id, position=position, title=item))
         await live.record(session, row, DiscussionEventKind.OPENED)
         return row
 
     return await work.commit(write)
+
+
+def _meeting_terms(ctx: Context, v: Any, terms: Any) -> list[str | None]:
+    """Check a meeting's terms (time, place or link, agenda, quorum); its agenda items."""
+    if terms.starts_at is None:
+        v.fail("meeting.startsAt", "meeting_time_required")
+    elif terms.starts_at.tzinfo is None:
+        v.fail("meeting.startsAt", "needs_offset")
+    place = v.text(terms.place, "meeting.place", PLACE_MAX)
+    link = v.text(terms.online_url, "meeting.onlineUrl", URL_MAX)
+    if link and not link.strip().lower().startswith(("http://", "https://")):
+        v.fail("meeting.onlineUrl", "bad_url")
+    if place is None and link is None:
+        v.fail("meeting.place", "place_required")
+    items = terms.agenda or []
+    most = ctx.settings.meeting_agenda_max_items
+    if not items:
+        v.fail("meeting.agenda", "agenda_required")
+    elif len(items) > most:
+        v.fail("meeting.agenda", "agenda_items", max=most)
+    if not 1 <= terms.quorum <= QUORUM_MAX:
+        v.fail("meeting.quorum", "bad_quorum", max=QUORUM_MAX)
+    return [
+        v.text(item, f"meeting.agenda.{n}", AGENDA_ITEM_MAX, required=True)
+        for n, item in enumerate(items[: most + 1])
+    ]
 
 
 async def comment(ctx: Context, input: Any) -> tuple[DiscussionComment, Discussion]:
@@ -189,11 +240,21 @@ async def close(ctx: Context, input: Any) -> Discussion:
         raise Forbidden()
     if d.closed_at is not None:
         raise _closed("id")
+    if d.kind is DiscussionKind.MEETING and outcome is None:
+        raise UserFailure.of(ErrorCode.VALIDATION, "required", "outcome")
 
     async def write(session) -> Discussion:
-        row = await session.get(Discussion, d.id)
+        row = await session.get(Discussion, d.id, with_for_update=True, populate_existing=True)
         if row.closed_at is not None:
             raise _closed("id")
+        if row.kind is DiscussionKind.MEETING:
+            still_open = await session.scalar(
+                select(func.count())
+                .select_from(Motion)
+                .where(Motion.discussion_id == row.id, Motion.closed_at.is_(None))
+            )
+            if still_open:
+                raise _closed("id", "motions_open")
         row.closed_at, row.closed_by_id, row.outcome = utcnow(), work.account_id, outcome
         await live.record(session, row, DiscussionEventKind.CLOSED)
         return row

@@ -6,6 +6,13 @@ village, and its officials, start a TOPIC; the officials start a POLL. A poll's 
 say who votes: RESIDENTS (whoever holds a role in the village) or MEMBERS (whoever may read
 the feed, digital villagers included). Its author or an official closes a discussion with
 its outcome.
+
+A MEETING (议事会) is convened and run by the village's officials (village officials and the
+township and county officials above it): they open and close motions, record attendance for
+someone present in person, write the minutes and close it with its decision. Its expected
+attendees follow the poll rule on its `voters`: RESIDENTS (a role in the village: a digital
+villager who only follows it is not one) or MEMBERS (whoever may read the feed). An expected
+attendee checks in; attendees vote on motions.
 """
 
 from __future__ import annotations
@@ -40,7 +47,19 @@ def can_vote(viewer: Viewer, d: Discussion, followed: Collection[int]) -> bool:
 
 
 def can_close(viewer: Viewer, d: Discussion) -> bool:
+    if d.kind is DiscussionKind.MEETING:
+        return can_run_meeting(viewer, d)
     return viewer.is_(d.author_id) or is_village_official(viewer, d.region_path)
+
+
+def can_run_meeting(viewer: Viewer, d: Discussion) -> bool:
+    """Open and close motions, record attendance, write minutes, close with the decision."""
+    return is_village_official(viewer, d.region_path)
+
+
+def is_expected(viewer: Viewer, d: Discussion, followed: Collection[int]) -> bool:
+    """May attend the meeting (check in, or be recorded present): its `voters` rule."""
+    return can_vote(viewer, d, followed)
 
 
 def shows_results(d: Discussion, now: datetime) -> bool:
