@@ -402,3 +402,53 @@ def test_the_demo_village_has_a_past_meeting_with_minutes_and_its_decision(api: 
     assert meeting["minutes"] == meeting["minutesHistory"][-1]["body"]
     results = [(x["result"], x["votesFor"], x["ballotCount"]) for x in meeting["motions"]]
     assert results == [("PASSED", 3, 4), ("FAILED", 1, 4)]
+
+
+def test_concurrent_check_ins_of_one_account_write_one_row(api: Api):
+    from concurrent.futures import ThreadPoolExecutor
+
+    tianxing = village_id(api, "天星村")
+    m = convene(api, tianxing)
+    token = api.token(RESIDENT)
+    variables = {"input": {"discussionId": m["id"]}}
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: api.gql(CHECK_IN, variables, token=token), range(6)))
+    payloads = [a["data"]["checkInToMeeting"] for a in answers]
+    won = [p for p in payloads if p and p["errors"] == []]
+    lost = [errors_of(p) for p in payloads if p and p["errors"]]
+    assert len(won) == 1, answers
+    assert all(e == [("CONFLICT", "discussionId")] for e in lost), answers
+    if not api.settings.is_sqlite:  # rows locked: every loser is told why
+        assert len(lost) == 5
+    count = api.ok(
+        "query($id: ID!) { discussion(id: $id) { meeting { attendeeCount } } }",
+        {"id": m["id"]},
+        as_=VILLAGE,
+    )
+    assert count["discussion"]["meeting"]["attendeeCount"] == 1
+
+
+def test_an_outsider_cannot_tell_a_meeting_from_a_missing_one(api: Api):
+    tianxing = village_id(api, "天星村")
+    m = convene(api, tianxing)
+    motion = motion_of(api, m["id"])
+
+    def answers(meeting: str, motion_id: str) -> list:
+        out = []
+        for document, fields in (
+            (CHECK_IN, {"discussionId": meeting}),
+            (OPEN_MOTION, {"discussionId": meeting, "title": "x"}),
+            (MINUTES, {"discussionId": meeting, "minutes": "x"}),
+            (VOTE, {"motionId": motion_id, "choice": "FOR"}),
+            (CLOSE_MOTION, {"motionId": motion_id}),
+            (CLOSE, {"id": meeting, "outcome": "x"}),
+        ):
+            out.append(api.gql(document, {"input": fields}, as_=OTHER_RESIDENT))
+        return out
+
+    existing = answers(m["id"], motion["id"])
+    missing = answers(
+        to_global_id("Discussion", 2_000_000_000), to_global_id("Motion", 2_000_000_000)
+    )
+    assert existing == missing
+    assert all(next(iter(a["data"].values()))["errors"][0]["code"] == "NOT_FOUND" for a in existing)

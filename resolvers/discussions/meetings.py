@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import Context
@@ -108,10 +109,14 @@ async def check_in(ctx: Context, input: Any) -> tuple[Attendance, Discussion]:
         if there is not None:
             raise UserFailure.of(ErrorCode.CONFLICT, "already_attending", field)
         session.add(row)
+        await session.flush()
         await live.record(session, meeting, DiscussionEventKind.ATTENDED)
         return row
 
-    return await work.commit(write), d
+    try:
+        return await work.commit(write), d
+    except IntegrityError:  # the same check-in raced in twice (unique per meeting, account)
+        raise UserFailure.of(ErrorCode.CONFLICT, "already_attending", field) from None
 
 
 async def open_motion(ctx: Context, input: Any) -> tuple[Motion, Discussion]:
