@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint schema migrate bench clean
+.PHONY: run test lint schema migrate bench clean dashboard-bundle
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -29,6 +29,13 @@ lint: $(VENV)/.installed
 
 schema: $(VENV)/.installed
 	$(BIN)/python -c 'from schema import sdl; print(sdl(), end="")' > schema.graphql
+
+# The /dashboard page's graphql-ws client, rebuilt from its pinned packages (after changing
+# static/dashboard/bundle/package.json: commit the new bundle; tests/test_dashboard_page.py
+# fails while the committed one differs from what the lock file builds).
+dashboard-bundle:
+	cd static/dashboard/bundle && npm ci --no-audit --no-fund && node build.mjs ../assets/graphql-ws.js
+	cp static/dashboard/bundle/node_modules/graphql-ws/LICENSE.md static/dashboard/assets/graphql-ws.LICENSE
 
 migrate: $(VENV)/.installed
 	$(BIN)/python server.py migrate

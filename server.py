@@ -59,6 +59,8 @@ from core.orphans import run_forever as sweep_orphans_forever
 from core.storage import LocalStorage, Storage
 from resolvers.accounts import AccountByIdLoader
 from resolvers.dashboards.exports import issue_export_endpoint
+from resolvers.dashboards.page import ASSETS as DASHBOARD_ASSETS
+from resolvers.dashboards.page import dashboard_page_endpoint
 from resolvers.deputies.codes import code_image_endpoint, message_page_endpoint
 from resolvers.deputies.exports import performance_export_endpoint
 from resolvers.issues.deadlines import deadlines_from_json
@@ -424,6 +426,8 @@ def create_app(settings: Settings | None = None) -> App:
                 "/regions/{id:path}/issue-events.csv",
                 issue_export_endpoint(settings, db, "issue-events"),
             ),
+            Route("/dashboard", dashboard_page_endpoint()),
+            Mount("/dashboard/assets", StaticFiles(directory=DASHBOARD_ASSETS), name="dashboard"),
             Mount("/graphiql", StaticFiles(directory=STATIC / "graphiql"), name="graphiql"),
         ],
         middleware=middleware,
