@@ -85,6 +85,7 @@ const state = {
   client: null,
   stops: [],
   refreshTimer: null,
+  lastCursor: null,
   loads: 0,
 };
 
@@ -194,7 +195,8 @@ const ISSUES = `query($filter: IssueFilter, $first: Int) {
   issues(filter: $filter, first: $first) { totalCount edges { node { ${ISSUE_FIELDS} } } } }`;
 const EXPORT_URL = `query($regionId: ID!, $from: DateTime!, $to: DateTime!, $layout: IssueExportLayout) {
   issueExportUrl(regionId: $regionId, from: $from, to: $to, layout: $layout) }`;
-const STATUS_CHANGED = `subscription($regionId: ID!) { issueStatusChanged(regionId: $regionId) {
+const STATUS_CHANGED = `subscription($regionId: ID!, $after: String) {
+  issueStatusChanged(regionId: $regionId, after: $after) {
   id cursor kind fromStatus toStatus level at
   issue { id number title category region { name } } } }`;
 
@@ -381,10 +383,14 @@ function figure(key, label, value, note, filter, tone = "") {
   );
 }
 
+// A figure's `filter` (IssueFilterValue) as `issues(filter:)` takes it: unset fields left out
+// (false is a value, e.g. `everAccepted: false`, bar the viewer's own two switches).
 function cleanFilter(filter) {
   const out = {};
   for (const [key, value] of Object.entries(filter || {})) {
-    if (value !== null && value !== undefined && value !== false) out[key] = value;
+    if (value === null || value === undefined) continue;
+    if ((key === "assignedToMe" || key === "reportedByMe") && value === false) continue;
+    out[key] = value;
   }
   return out;
 }
@@ -424,11 +430,10 @@ function renderDashboard(d) {
   const open = d.byStatus.filter((s) => OPEN.includes(s.status));
   const openCount = open.reduce((sum, s) => sum + s.count, 0);
   const openFilter = { ...cleanFilter(d.reported.filter), statuses: OPEN };
-  const overdue = d.overdueByLevel.reduce((sum, l) => sum + l.count, 0);
   $("figures").replaceChildren(
     figure("reported", t("figReported"), d.reported.count, "", d.reported.filter, "primary"),
     figure("open", t("figOpen"), openCount, "", openFilter),
-    figure("overdue", t("figOverdue"), overdue, "", d.onTime.overdueOpenFilter || null, overdue ? "alarm" : ""),
+    figure("overdue", t("figOverdue"), d.onTime.overdueOpen, "", d.onTime.overdueOpenFilter, d.onTime.overdueOpen ? "alarm" : ""),
     figure("accept", t("figAccept"), hours(d.timeToAccept.medianHours),
       `${t("p90")} ${hours(d.timeToAccept.p90Hours)}`, d.timeToAccept.filter),
     figure("resolve", t("figResolve"), hours(d.timeToResolve.medianHours),
@@ -622,8 +627,18 @@ function connect() {
     shouldRetry: () => true,
     keepAlive: 15000,
   });
-  state.client.on("connected", () => setLive(true));
-  state.client.on("closed", () => setLive(false));
+  let dropped = false;
+  state.client.on("connected", () => {
+    setLive(true);
+    // Back after a drop: subscribe again from the last event shown, so what happened
+    // meanwhile is delivered first, without a gap (the server replays it).
+    if (dropped && state.path.length) watch(state.lastCursor);
+    dropped = false;
+  });
+  state.client.on("closed", () => {
+    setLive(false);
+    dropped = true;
+  });
 }
 
 function setLive(on) {
@@ -636,14 +651,17 @@ function stopLive() {
   state.stops = [];
 }
 
-function watch() {
+function watch(after = null) {
   stopLive();
-  $("stream").replaceChildren();
-  $("stream-empty").hidden = false;
   const regionId = current().id;
+  if (!after) {
+    $("stream").replaceChildren();
+    $("stream-empty").hidden = false;
+    state.lastCursor = null;
+  }
   state.stops.push(
     state.client.subscribe(
-      { query: STATUS_CHANGED, variables: { regionId } },
+      { query: STATUS_CHANGED, variables: { regionId, after } },
       {
         next: ({ data, errors }) => {
           if (errors && errors.length) $("board-error").textContent = errors.map((e) => e.message).join("; ");
@@ -659,6 +677,8 @@ function watch() {
 }
 
 function onStatusChange(event) {
+  if (document.querySelector(`#stream li[data-event="${CSS.escape(event.id)}"]`)) return; // replayed
+  state.lastCursor = event.cursor;
   $("stream-empty").hidden = true;
   const time = new Date(event.at).toLocaleTimeString(state.lang === "en" ? "en-GB" : "zh-CN");
   const change = event.fromStatus && event.fromStatus !== event.toStatus
@@ -667,7 +687,7 @@ function onStatusChange(event) {
   const kind = event.kind === "ACCEPTED" && state.lang === "zh" ? NAMES.zh.ACCEPTED_EVENT : name(event.kind);
   const item = el(
     "li",
-    { class: `new k-${event.kind}`, dataset: { issue: event.issue.id, cursor: event.cursor } },
+    { class: `new k-${event.kind}`, dataset: { issue: event.issue.id, event: event.id, cursor: event.cursor } },
     el("time", {}, time),
     el("span", { class: "kind" }, kind),
     el("span", { class: "what" }, el("span", { class: "mono" }, event.issue.number || ""), " ", event.issue.title),
