@@ -208,8 +208,8 @@ def test_the_county_official_watches_a_report_arrive_without_reload(
     assert download.status_code == 200 and download.content.startswith(b"\xef\xbb\xbf")
     assert filed[-1] in download.text and "办理过程" in download.text
 
-    browser.click("#list-close")
-    browser.call("Emulation.setDeviceMetricsOverride", width=1440, height=1400,
+    browser.evaluate("document.getElementById('list-close').click()")
+    browser.call("Emulation.setDeviceMetricsOverride", width=1440, height=1500,
                  deviceScaleFactor=1, mobile=False)  # fmt: skip
     browser.evaluate("window.scrollTo(0, 0)")
     time.sleep(0.5)  # let the last changes paint

@@ -86,6 +86,7 @@ const state = {
   stops: [],
   refreshTimer: null,
   lastCursor: null,
+  trend: null,
   loads: 0,
 };
 
@@ -447,6 +448,7 @@ function renderDashboard(d) {
   bars($("by-category"), d.byCategory.filter((c) => c.count > 0).map((c) => [c.category, c.count, c.filter]));
   regionTable(d.byRegion);
   levelTable(d.overdueByLevel, d.escalationsByLevel);
+  state.trend = d.trend;
   trendChart($("trend"), d.trend);
 }
 
@@ -529,8 +531,9 @@ function levelTable(overdue, escalations) {
 }
 
 function trendChart(box, days) {
-  const width = 760;
-  const height = 220;
+  // Drawn at the box's own width, so the text keeps its size whatever the screen.
+  const width = Math.max(320, Math.round(box.clientWidth || 760));
+  const height = 230;
   const pad = { left: 36, right: 12, top: 14, bottom: 28 };
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "trend", role: "img" });
   const series = [
@@ -552,7 +555,8 @@ function trendChart(box, days) {
   const every = Math.max(1, Math.ceil(days.length / 8));
   days.forEach((d, i) => {
     if (i % every === 0 || i === days.length - 1) {
-      chart.append(svg("text", { x: x(i), y: height - 8, class: "tick", "text-anchor": "middle" }, d.day.slice(5)));
+      const anchor = i === 0 ? "start" : i === days.length - 1 ? "end" : "middle";
+      chart.append(svg("text", { x: x(i), y: height - 8, class: "tick", "text-anchor": anchor }, d.day.slice(5)));
     }
   });
   for (const [key, , cls] of series) {
@@ -753,6 +757,11 @@ function init() {
     if (kid) drill(kid);
   });
   for (const id of ["from", "to"]) $(id).addEventListener("change", () => reload());
+  let resizing = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => state.trend && trendChart($("trend"), state.trend), 150);
+  });
   $("export-issues").addEventListener("click", () => download("ISSUES"));
   $("export-events").addEventListener("click", () => download("EVENTS"));
   $("list-close").addEventListener("click", () => { $("list-card").hidden = true; });
