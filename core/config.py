@@ -90,6 +90,12 @@ class Settings:
     session_check_seconds: float = 30.0
     max_photo_pixels: int = 50_000_000
     max_concurrent_decodes: int = 2
+    common_demand_days: int = 30  # default `since` of commonDemands
+    common_demand_max_issues: int = 2000  # open issues compared per request, newest first
+    common_demand_min_size: int = 2  # issues in a group
+    common_demand_similarity: float = 0.25  # Dice coefficient of the wording's tokens
+    common_demand_distance_m: float = 2000.0  # located issues this close are neighbours
+    max_merge_issues: int = 100  # issues in one mergeIssues
     orphan_sweep_interval_seconds: float = 3600.0
     orphan_grace_seconds: float = 3600.0
     # County dashboards (resolvers/dashboards): see "Dashboards" and the limits table.
@@ -183,6 +189,12 @@ class Settings:
             session_check_seconds=float(env.get("SESSION_CHECK_SECONDS") or 30),
             max_photo_pixels=int(env.get("MAX_PHOTO_PIXELS") or 50_000_000),
             max_concurrent_decodes=int(env.get("MAX_CONCURRENT_DECODES") or 2),
+            common_demand_days=int(env.get("COMMON_DEMAND_DAYS") or 30),
+            common_demand_max_issues=int(env.get("COMMON_DEMAND_MAX_ISSUES") or 2000),
+            common_demand_min_size=int(env.get("COMMON_DEMAND_MIN_SIZE") or 2),
+            common_demand_similarity=float(env.get("COMMON_DEMAND_SIMILARITY") or 0.25),
+            common_demand_distance_m=float(env.get("COMMON_DEMAND_DISTANCE_M") or 2000),
+            max_merge_issues=int(env.get("MAX_MERGE_ISSUES") or 100),
             orphan_sweep_interval_seconds=float(env.get("ORPHAN_SWEEP_INTERVAL") or 3600),
             orphan_grace_seconds=float(env.get("ORPHAN_GRACE") or 3600),
             time_zone=_time_zone(env.get("TIME_ZONE") or "Asia/Shanghai"),

@@ -26,6 +26,8 @@ COURTYARD, COURTYARD2, VILLAGE, VILLAGE_OTHER = (
     "500237101201",
     "500237102201001",
 )
+# 梨园村 and its courtyard: the same township (龙溪镇) as 天星村.
+PEAR_VILLAGE, PEAR_COURTYARD = "500237101202", "500237101202001"
 RESIDENT, GRID, VILLAGE_OFF, TOWNSHIP_OFF, COUNTY_OFF = (
     "13800000005",
     "13800000004",
@@ -177,6 +179,59 @@ SCENARIOS: list[Scenario] = [
         [],
         {"home": True},
     ),
+    # A burst of heating reports across 龙溪镇 (two courtyards of 天星村, 梨园村 and its
+    # courtyard), worded differently: with the escalated "暖气不热" above, one common demand
+    # of five (`commonDemands`). The one in 南大里乡 is another township's: not in it.
+    (
+        "暖气片不热",
+        "暖气片不热，家里只有十几度，老人孩子都冻得受不了。",
+        C.HEATING,
+        COURTYARD,
+        RESIDENT,
+        1.5,
+        [("accept", GRID, "已受理，已联系镇供热站。", 0, {})],
+        {},
+    ),
+    (
+        "暖气不热",
+        "这几天暖气不热，屋里只有十几度。",
+        C.HEATING,
+        COURTYARD2,
+        ELDER,
+        1.2,
+        [],
+        {},
+    ),
+    (
+        "梨园村暖气不热",
+        "暖气片不热，家里只有十几度，供热站电话打不通。",
+        C.HEATING,
+        PEAR_COURTYARD,
+        "",
+        1.0,
+        [],
+        {"channel": Channel.PHONE, "filed_by": TOWNSHIP_OFF, "contact": ("赵桂兰", "13912340001")},
+    ),
+    (
+        "暖气不热，屋里冷",
+        "村委会附近几户暖气都不热，屋里只有十度左右。",
+        C.HEATING,
+        PEAR_VILLAGE,
+        "",
+        0.8,
+        [],
+        {"channel": Channel.PHONE, "filed_by": TOWNSHIP_OFF, "contact": ("孙德明", "13912340002")},
+    ),
+    (
+        "暖气不热",
+        "柳树坪暖气不热，家里只有十几度。",
+        C.HEATING,
+        VILLAGE_OTHER,
+        OTHER_RESIDENT,
+        0.6,
+        [],
+        {},
+    ),
 ]
 
 
@@ -209,7 +264,9 @@ async def load(session: AsyncSession, storage: Storage, settings: Settings, worl
             level=region.level,
             region_id=region.id,
             region_path=region.path,
-            reporter_id=world.accounts[who].id,
+            reporter_id=world.accounts[who].id if who else None,
+            contact_name=opts["contact"][0] if "contact" in opts else None,
+            contact_phone=opts["contact"][1] if "contact" in opts else None,
             filed_by_id=filer.id,
             channel=opts.get("channel", Channel.APP),
             anonymous=opts.get("anonymous", False),

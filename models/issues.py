@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -67,6 +68,7 @@ class IssueEventKind(enum.Enum):
     CANCELLED = "CANCELLED"
     RATED = "RATED"
     REOPENED = "REOPENED"
+    MERGED = "MERGED"
 
 
 class Issue(Base):
@@ -74,6 +76,11 @@ class Issue(Base):
     __table_args__ = (
         UniqueConstraint("filed_by_id", "client_request_id"),
         CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating_range"),
+        CheckConstraint(
+            "(latitude IS NULL) = (longitude IS NULL) AND (latitude IS NULL OR "
+            "(latitude BETWEEN -90 AND 90 AND longitude BETWEEN -180 AND 180))",
+            name="location_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -106,6 +113,12 @@ class Issue(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(String(500))
+    # Where the reporter was (WGS 84 degrees), when the report said; both or neither.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    # Merged into this parent issue (`mergeIssues`): while the child is open, the parent is
+    # worked instead of it, and the parent's resolution resolves it.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id"), index=True)
     # Bumped by every change; writers compare-and-set on it, so two workers
     # (or two officials) never apply conflicting changes to the same issue.
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -131,6 +144,8 @@ class IssueEvent(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     note: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(Integer)
+    # MERGED on a child, and the RESOLVED / REJECTED its parent passed on to it: the parent.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

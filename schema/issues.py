@@ -6,7 +6,7 @@ import enum
 from collections.abc import AsyncIterator, Awaitable, Iterable
 from dataclasses import replace
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from sqlalchemy import select
@@ -17,11 +17,12 @@ from strawberry.types import Info
 from core import pagination
 from core.ids import node_pk
 from core.loaders import present
-from core.pagination import encode_cursor
+from core.pagination import EMPTY, encode_cursor, slice_page
 from models import issues as m
 from models.base import utcnow
-from resolvers.issues import filters, lifecycle, live, mutations, policy, queries
+from resolvers.issues import demands, filters, lifecycle, live, merging, mutations, policy, queries
 from resolvers.issues.loaders import (
+    ChildPageByIssueIdLoader,
     IssueByIdLoader,
     PhotosByEventIdLoader,
     PhotosByIssueIdLoader,
@@ -99,15 +100,19 @@ graphql_enum(
         K.ASSIGNED: "It was assigned to a STAFF handler (`assignIssue`; see `assignee`).",
         K.STARTED: "Work started (`startIssueWork`).",
         K.UPDATED: "A progress note, perhaps with photos (`addIssueUpdate`).",
-        K.RESOLVED: "It was resolved with evidence (`resolveIssue`).",
+        K.RESOLVED: "It was resolved with evidence (`resolveIssue`); on a merged issue, by "
+        "its parent's resolution (`parent` names it; the parent's note and photos).",
         K.ESCALATED: "It went up one level (`escalateIssue`, or the overdue sweep: no actor).",
-        K.REJECTED: "It was declined (`rejectIssue`; the reason in `note`).",
+        K.REJECTED: "It was declined (`rejectIssue`; the reason in `note`); on a merged "
+        "issue, with its parent (`parent` names it).",
         K.MARKED_DUPLICATE: "It was closed as a duplicate (`markIssueDuplicate`).",
         K.CANCELLED: "The reporter withdrew it (`cancelIssue`).",
         K.RATED: "The reporter rated it (`rateIssue`; see `rating`); 2 or less reopens "
         "it one level up.",
         K.REOPENED: "It was reopened (`reopenIssue`): by a handler at the same level, by the "
-        "reporter one level up (an appeal).",
+        "reporter one level up (an appeal). A merged issue reopened leaves its parent.",
+        K.MERGED: "It was merged (`mergeIssues`): on a merged issue, `parent` is the issue "
+        "it was merged into; on the parent, `parent` is null and `children` lists them.",
     },
 )
 
@@ -178,6 +183,18 @@ class TimeWindow:
 class TimeWindowInput:
     start: datetime = strawberry.field(description="From, e.g. `2026-12-01T09:00:00+08:00`.")
     end: datetime = strawberry.field(description="Until; after `start`, and not past.")
+
+
+@strawberry.type(description="A point on the earth (WGS 84, as phones' GPS report it).")
+class GeoPoint:
+    latitude: float = strawberry.field(description="Degrees north (negative: south).")
+    longitude: float = strawberry.field(description="Degrees east (negative: west).")
+
+
+@strawberry.input(description="A point on the earth (WGS 84, as phones' GPS report it).")
+class GeoPointInput:
+    latitude: float = strawberry.field(description="Degrees north, -90 to 90.")
+    longitude: float = strawberry.field(description="Degrees east, -180 to 180.")
 
 
 async def _readable_issue(info: Info, issue_id: int) -> m.Issue | None:
@@ -269,6 +286,17 @@ class IssueEvent(relay.Node):
         photos = await PhotosByEventIdLoader(info).load((self.row.issue_id, self.id))
         return [Photo.from_model(p) for p in photos]
 
+    @strawberry.field(
+        description="MERGED on a merged issue: the issue it was merged into; RESOLVED and "
+        "REJECTED passed on by that parent: the parent. Null otherwise, and when the viewer "
+        "may not read the parent."
+    )
+    async def parent(self, info: Info) -> Issue | None:
+        if self.row.parent_id is None:
+            return None
+        row = await _readable_issue(info, self.row.parent_id)
+        return Issue.from_model(row) if row else None
+
 
 @strawberry.type(description="A problem or request reported by a resident (诉求/工单).")
 class Issue(relay.Node):
@@ -341,7 +369,10 @@ class Issue(relay.Node):
             and self.row.due_at < utcnow()
         )
 
-    @strawberry.field(description="Where it is: a village or courtyard.")
+    @strawberry.field(
+        description="Where it is: a village or courtyard (a parent made by `mergeIssues`: "
+        "the smallest region covering its children)."
+    )
     async def region(self, info: Info) -> Region:
         return Region.from_model(present(await RegionByIdLoader(info).load(self.row.region_id)))
 
@@ -411,6 +442,53 @@ class Issue(relay.Node):
         # The original may be someone else's, out of this viewer's sight.
         row = await _readable_issue(info, self.row.duplicate_of_id)
         return Issue.from_model(row) if row else None
+
+    @strawberry.field(
+        description="Where the report was made, if the reporter said (`reportIssue`'s "
+        "`location`). An anonymous report's location is shown only to the reporter and to "
+        "those who may work it; null to others."
+    )
+    def location(self, info: Info) -> GeoPoint | None:
+        row = self.row
+        if row.latitude is None or row.longitude is None:
+            return None
+        if not policy.can_see_location(info.context.viewer, row):
+            return None
+        return GeoPoint(latitude=row.latitude, longitude=row.longitude)
+
+    @strawberry.field(
+        description="Merged into another issue (`mergeIssues`): while open, it is worked "
+        "through that parent, and the parent's resolution resolves it."
+    )
+    def merged(self) -> bool:
+        return self.row.parent_id is not None
+
+    @strawberry.field(
+        description="The issue this one was merged into; null when not merged, and when the "
+        "viewer may not read the parent."
+    )
+    async def parent(self, info: Info) -> Issue | None:
+        if self.row.parent_id is None:
+            return None
+        row = await _readable_issue(info, self.row.parent_id)
+        return Issue.from_model(row) if row else None
+
+    @strawberry.field(
+        description="The issues merged into this one, oldest first. Listed to those who "
+        "oversee this issue's region (who may read every one of them); empty to others."
+    )
+    async def children(
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[Issue]:
+        span = pagination.span(first, after)
+        if not policy.can_list_children(info.context.viewer, self.row):
+            return Connection.of(EMPTY, Issue.from_model)
+        page = await ChildPageByIssueIdLoader(info).load((self.id, span))
+        IssueByIdLoader(info).prime_many({i.id: i for i in page.items})
+        return Connection.of(page, Issue.from_model)
 
     @strawberry.field(description="Every photo of the issue: the report's and later evidence.")
     async def photos(self, info: Info) -> list[Photo]:
@@ -607,6 +685,82 @@ class IssueCount:
         return Region.from_model(present(await RegionByIdLoader(info).load(self.region_id)))
 
 
+@strawberry.type(
+    description="A group of open issues that look like one underlying problem (共性诉求): "
+    "one category, the same township (or located within COMMON_DEMAND_DISTANCE_M), similar "
+    "wording. Merge it with `mergeIssues`."
+)
+class CommonDemand:
+    category: IssueCategory = strawberry.field(description="The category of all its issues.")
+    size: int = strawberry.field(description="How many issues it holds.")
+    suggested_title: str = strawberry.field(
+        description="A title for the group: that of the issue worded most like the others."
+    )
+    keywords: list[str] = strawberry.field(
+        description="Words (Chinese: two-character pieces) that at least half of its issues "
+        "share, the most shared first; at most 5."
+    )
+    first_reported_at: datetime = strawberry.field(description="When its first was reported.")
+    last_reported_at: datetime = strawberry.field(description="When its last was reported.")
+    distance_span_meters: float | None = strawberry.field(
+        description="How far apart its two located issues farthest apart are (locations the "
+        "viewer may see); null with fewer than two."
+    )
+    row: strawberry.Private[demands.Demand]
+
+    @classmethod
+    def from_demand(cls, d: demands.Demand) -> CommonDemand:
+        return cls(
+            category=d.category,
+            size=len(d.issues),
+            suggested_title=d.title,
+            keywords=d.keywords,
+            first_reported_at=d.first_at,
+            last_reported_at=d.last_at,
+            distance_span_meters=d.distance_m,
+            row=d,
+        )
+
+    @strawberry.field(description="Its issues, oldest first.")
+    def issues(
+        self,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[Issue]:
+        ordered = sorted(self.row.issues, key=lambda i: i.id)
+        return Connection.of(slice_page(ordered, "id", first, after), Issue.from_model)
+
+    @strawberry.field(description="The villages and courtyards its issues are in.")
+    async def regions(self, info: Info) -> list[Region]:
+        return await _regions(info, self.row.region_ids)
+
+    @strawberry.field(description="The villages its issues are in (spread).")
+    async def villages(self, info: Info) -> list[Region]:
+        return await _regions(info, self.row.village_ids)
+
+    @strawberry.field(description="The townships its issues are in (spread).")
+    async def townships(self, info: Info) -> list[Region]:
+        return await _regions(info, self.row.township_ids)
+
+
+async def _regions(info: Info, ids: list[int]) -> list[Region]:
+    rows = await RegionByIdLoader(info).load_many(ids)
+    return [Region.from_model(present(r)) for r in rows]
+
+
+@strawberry.type(description="A page of common demands, largest first.")
+class CommonDemandConnection(Connection[CommonDemand]):  # type: ignore[type-var]  # no Node
+    considered: int = strawberry.field(default=0, description="How many open issues were compared.")
+    truncated: bool = strawberry.field(
+        default=False,
+        description="More open issues than COMMON_DEMAND_MAX_ISSUES matched: only the newest "
+        "were compared, so older ones may be missing from the groups.",
+    )
+    since: datetime | None = strawberry.field(
+        default=None, description="Issues reported since then were compared."
+    )
+
+
 @strawberry.type
 class IssueQueries:
     @strawberry.field(description="One issue by ID; null when there is none or it is not visible.")
@@ -628,6 +782,39 @@ class IssueQueries:
     ) -> Connection[Issue]:
         page = await queries.issues(info.context, filter, first, after)
         return Connection.of(page, Issue.from_model)
+
+    @strawberry.field(
+        description="Groups of open issues in the region and below that look like one "
+        "underlying problem (same category; same township or located close; similar "
+        "wording), largest first, each of at least COMMON_DEMAND_MIN_SIZE issues. For the "
+        "region's officials; only issues the viewer may read, merged ones left out. "
+        "Computed per request over at most COMMON_DEMAND_MAX_ISSUES open issues "
+        "(`truncated` says when more matched)."
+    )
+    async def common_demands(
+        self,
+        info: Info,
+        region_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The region, and everything under it.")
+        ],
+        since: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Only issues reported since then; COMMON_DEMAND_DAYS ago by default."
+            ),
+        ] = None,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> CommonDemandConnection:
+        found = await demands.common_demands(info.context, region_id, since, first, after)
+        connection = cast(
+            CommonDemandConnection,
+            CommonDemandConnection.of(found.page, CommonDemand.from_demand),
+        )
+        connection.considered = found.considered
+        connection.truncated = found.truncated
+        connection.since = found.since
+        return connection
 
     @strawberry.field(
         description="How many issues `issues(filter)` would list, per group: by status, "
@@ -717,6 +904,12 @@ class ReportIssueInput:
     )
     service_address: str | None = strawberry.field(
         default=None, description="HOME_SERVICE (required): where to visit."
+    )
+    location: GeoPointInput | None = strawberry.field(
+        default=None,
+        description="Where the problem is (the phone's GPS), if the reporter agrees; helps "
+        "`commonDemands` find neighbouring reports. An anonymous report's location is shown "
+        "only to the reporter and those who may work it.",
     )
 
 
@@ -810,6 +1003,31 @@ class RateIssueInput:
     )
 
 
+@strawberry.input(
+    description="Input of `mergeIssues`: the group, and either `parentId` (one of them) or "
+    "a new parent's `title` and `description`."
+)
+class MergeIssuesInput:
+    issue_ids: list[strawberry.ID] = strawberry.field(
+        description="The open issues to merge (at least 2, at most MAX_MERGE_ISSUES; one "
+        "category), the chosen parent included."
+    )
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="One of `issueIds` to be the parent; its region must cover the others'. "
+        "Null: a new parent is created from `title` and `description`.",
+    )
+    title: str | None = strawberry.field(
+        default=None, description="A new parent's title (at most 100 characters)."
+    )
+    description: str | None = strawberry.field(
+        default=None, description="A new parent's description (at most 5,000 characters)."
+    )
+    note: str | None = strawberry.field(
+        default=None, description="For every MERGED event (at most 2,000 characters)."
+    )
+
+
 def _input(description: str) -> Any:
     return strawberry.argument(description=description)
 
@@ -883,6 +1101,18 @@ class IssueMutations:
         self, info: Info, input: Annotated[RateIssueInput, _input("Which issue, the rating.")]
     ) -> IssuePayload:
         return await _payload(info, mutations.rate(info.context, input))
+
+    @strawberry.mutation(
+        description="Merge a group of open issues (e.g. one of `commonDemands`) into one "
+        "parent (合并办理): an official who may handle every one of them. Each merged issue "
+        "gets a MERGED event and is worked through the parent; resolving or rejecting the "
+        "parent resolves or rejects every open one, each with its own event. `issue` is the "
+        "parent, `event` its MERGED event."
+    )
+    async def merge_issues(
+        self, info: Info, input: Annotated[MergeIssuesInput, _input("The group and its parent.")]
+    ) -> IssuePayload:
+        return await _payload(info, merging.merge(info.context, input))
 
     @strawberry.mutation(
         description="Reopen a resolved, closed or rejected issue (reason in `note`)."

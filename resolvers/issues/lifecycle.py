@@ -34,6 +34,7 @@ class Actor(enum.Enum):
     PARTY = "party"  # the reporter, or who filed for them
     REPORTER = "reporter"  # who speaks for the reporter (never the issue's own handler)
     SYSTEM = "system"  # the overdue sweep
+    PARENT = "parent"  # passed on by the issue it is merged into (`merging.pass_on`)
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,17 @@ TRANSITIONS: dict[str, Transition] = {
         Actor.REPORTER,
         level_up=True,
     ),
+    # Merging (resolvers/issues/merging.py): the group's issues, each recorded as it stands.
+    "merge": _t(K.MERGED, _OPEN_STAY, Actor.HANDLER),
+    # What a merged child's parent passes on to it: nobody applies these to a child directly.
+    "resolve_merged": _t(K.RESOLVED, dict.fromkeys(_OPEN_STAY, S.RESOLVED), Actor.PARENT),
+    "reject_merged": _t(K.REJECTED, dict.fromkeys(_OPEN_STAY, S.REJECTED), Actor.PARENT),
 }
+# A merged child that is still open is worked through its parent: only notes and the
+# reporter withdrawing it remain its own. Everything else is INVALID_TRANSITION.
+MERGED_CHILD_ACTIONS = frozenset({"update", "cancel"})
+# Cascades: what the parent's action passes on to each of its open children.
+PASSED_ON = {"resolve": "resolve_merged", "reject": "reject_merged"}
 REOPEN_WITHIN = timedelta(days=30)  # a CLOSED issue may be reopened this long after closing
 
 _ACTOR_CHECKS = {
@@ -102,9 +113,16 @@ def may_act(viewer: Viewer | None, issue: Issue, action: str) -> bool:
     return any(_ACTOR_CHECKS[a](viewer, issue) for a in actors if a in _ACTOR_CHECKS)
 
 
+def held(issue: Issue) -> bool:
+    """Merged into a parent and still open: worked through the parent."""
+    return issue.parent_id is not None and issue.status in OPEN_STATUSES
+
+
 def can_apply(viewer: Viewer, issue: Issue, action: str) -> bool:
     t = TRANSITIONS[action]
     if issue.status not in t.moves or not may_act(viewer, issue, action):
+        return False
+    if held(issue) and action not in MERGED_CHILD_ACTIONS:
         return False
     if action in ("reopen", "appeal"):
         return _reopenable(issue)
@@ -119,6 +137,8 @@ def check(viewer: Viewer | None, issue: Issue, action: str) -> None:
         raise UserFailure.of(
             ErrorCode.INVALID_TRANSITION, "invalid_transition", None, status=issue.status.value
         )
+    if held(issue) and action not in MERGED_CHILD_ACTIONS:
+        raise UserFailure.of(ErrorCode.INVALID_TRANSITION, "merged_child", None)
     if action == "escalate" and issue.level.above is None:
         raise UserFailure.of(ErrorCode.INVALID_TRANSITION, "top_level", None)
     if action in ("reopen", "appeal") and not _reopenable(issue):
@@ -143,8 +163,10 @@ async def apply(
     rating: int | None = None,
     assignee_id: int | None = None,
     changes: dict | None = None,
+    parent_id: int | None = None,
 ) -> IssueEvent:
-    """Move `issue` by `action` (already `check`ed) and record the event; returns the event."""
+    """Move `issue` by `action` (already `check`ed) and record the event; returns the event.
+    `parent_id`: the parent a MERGED event names, or that passed this change on."""
     t = TRANSITIONS[action]
     to = t.moves[issue.status]
     level = issue.level
@@ -166,6 +188,8 @@ async def apply(
         )
     if level is not issue.level:
         values["assignee_id"] = None  # the new level decides who works it
+    if restart and issue.parent_id is not None:
+        values["parent_id"] = None  # a merged child reopened is its own issue again
     if to is S.ACCEPTED and issue.status is S.SUBMITTED:
         values["accepted_at"] = now
     elif to is S.RESOLVED:
@@ -180,6 +204,8 @@ async def apply(
         values["due_at"] = now + deadlines.window(issue.category, level).accept
     else:
         values["due_at"] = _due(issue, to, now, deadlines)
+    if values.get("parent_id", issue.parent_id) is not None and to in OPEN_STATUSES:
+        values["due_at"] = None  # a merged child's deadline is its parent's
 
     result = await session.execute(
         update(Issue)
@@ -202,6 +228,7 @@ async def apply(
             assignee_id=assignee_id,
             note=note,
             rating=rating,
+            parent_id=parent_id,
             at=now,
         ),
         issue.region_path,

@@ -39,3 +39,9 @@ class PhotosByEventIdLoader(Loader[tuple[int, int], list[Photo]]):
             [p for p in photos if p.event_id == event_id]
             for (_, event_id), photos in zip(keys, of_issue, strict=True)
         ]
+
+
+class ChildPageByIssueIdLoader(ChildPagesLoader):
+    """A page of the issues merged into each parent (`Issue.children`), oldest first."""
+
+    entity, parent = Issue, Issue.__table__.c.parent_id

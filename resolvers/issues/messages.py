@@ -63,6 +63,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Only grid heads and officials of the region can report on someone's behalf.",
     ),
     "region_level": ("只能在村或院落上报诉求。", "Issues are reported in a village or courtyard."),
+    "merged_child": (
+        "该诉求已合并到另一条诉求，请通过合并后的诉求办理。",
+        "This issue is merged into another one: work it through that one.",
+    ),
+    "merged_parent": (
+        "该诉求合并了其他群众的诉求，在它们办结前不能撤销或标记为重复。",
+        "Other people's issues are merged into this one: it cannot be withdrawn or marked "
+        "a duplicate while they are open.",
+    ),
+    "merge_too_few": ("合并至少需要两条诉求。", "Merging takes at least two issues."),
+    "merge_too_many": (
+        "一次最多合并 {max} 条诉求。",
+        "At most {max} issues can be merged at once.",
+    ),
+    "merge_parent_outside": (
+        "主诉求必须是要合并的诉求之一。",
+        "The parent must be one of the issues merged.",
+    ),
+    "merge_parent_given": (
+        "已选定主诉求时，不需要填写新主诉求的标题和说明。",
+        "With a parent chosen, leave out a new parent's title and description.",
+    ),
+    "merge_is_parent": (
+        "该诉求已合并了其他诉求，只能作为主诉求。",
+        "This issue has issues merged into it: it can only be the parent.",
+    ),
+    "merge_categories": (
+        "只能合并同一类别的诉求。",
+        "Only issues of one category can be merged.",
+    ),
+    "merge_parent_region": (
+        "主诉求所在地区必须覆盖所有被合并诉求的地区；可改为新建主诉求。",
+        "The parent's region must cover every merged issue's region; create a new parent instead.",
+    ),
+    "location_range": (
+        "纬度须在 -90 到 90 之间，经度须在 -180 到 180 之间。",
+        "Latitude must be between -90 and 90, longitude between -180 and 180.",
+    ),
 }
 
 register_messages(MESSAGES)

@@ -3,6 +3,7 @@ authorise, one transaction through `lifecycle.apply` or the report insert)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -12,22 +13,25 @@ from sqlalchemy.exc import IntegrityError
 
 from core import throttle
 from core.context import Context
-from core.errors import Forbidden, UserFailure, invalid, not_found
+from core.errors import ErrorCode, Forbidden, UserFailure, invalid, not_found
 from core.identity import Viewer
 from core.mutations import Work
 from core.throttle import Limit
 from models.base import utcnow
 from models.issues import Channel, Issue, IssueCategory, IssueEvent, IssueEventKind, IssueStatus
 from resolvers.accounts import GrantsByAccountIdLoader, check_phone
-from resolvers.issues import policy
+from resolvers.issues import merging, policy
 from resolvers.issues.deadlines import deadlines_from_json
-from resolvers.issues.lifecycle import LOW_RATING, apply, check, open_issue
+from resolvers.issues.lifecycle import LOW_RATING, PASSED_ON, apply, check, open_issue
 from resolvers.issues.loaders import IssueByIdLoader
 from resolvers.issues.photos import read_photos, record, stage
 from resolvers.regions import RegionByIdLoader
 
 TITLE_MAX, DESCRIPTION_MAX, NOTE_MAX, ADDRESS_MAX, NAME_MAX = 100, 5000, 2000, 200, 50
 Result = tuple[Issue, IssueEvent]
+# Refused to a parent with open children: its reporter withdrawing it, or calling it a
+# duplicate, would say nothing about its children's problem.
+KEPT_FROM_PARENTS = frozenset({"cancel", "mark_duplicate"})
 Quota = tuple[Limit, str]
 
 
@@ -67,6 +71,13 @@ async def transition(
     if callable(action):
         action = action(viewer, issue)
     check(viewer, issue, action)
+    # A parent's open children: what it passes on reaches them; what it cannot pass on
+    # (withdrawing it, calling it a duplicate) waits until they are closed.
+    children: list[Issue] = []
+    if action in PASSED_ON or action in KEPT_FROM_PARENTS:
+        children = await merging.open_children(ctx, issue.id)
+        if children and action in KEPT_FROM_PARENTS:
+            raise UserFailure.of(ErrorCode.INVALID_TRANSITION, "merged_parent", None)
     extra = await validate(work, issue) if validate else {}
     photos = getattr(input, "photos", None)
     if evidence_required:
@@ -77,19 +88,36 @@ async def transition(
     v.done()
     images = await read_photos(ctx, photos, "photos", strip_location=issue.anonymous)
     staged = await stage(work.files, images)
+    # Each child's event gets its own copy of the photos (a stored file has one row).
+    copies = {child.id: await stage(work.files, images) for child in children}
 
     async def write(session) -> IssueEvent:
+        if children:
+            await merging.lock(session, children)  # rows first, then the event log
+        now, deadlines = utcnow(), _deadlines(ctx)
         event = await apply(
             session,
             issue,
             action,
             actor_id=viewer.id,
-            now=utcnow(),
-            deadlines=_deadlines(ctx),
+            now=now,
+            deadlines=deadlines,
             note=note,
             **extra,
         )
         record(session, staged, issue.id, event.id)
+        if children:
+            await merging.pass_on(
+                session,
+                issue,
+                action,
+                children,
+                copies,
+                actor_id=viewer.id,  # type: ignore[arg-type]
+                now=now,
+                deadlines=deadlines,
+                note=note,
+            )
         return event
 
     return issue, await work.commit(write)
@@ -229,6 +257,7 @@ async def report(ctx: Context, input: Any) -> Result:
             or window.end > utcnow() + timedelta(days=366)
         ):
             v.fail("serviceWindow", "window_range")
+    point = _location(v, input.location)
     v.done()
 
     region = await RegionByIdLoader(ctx).load(region_id)
@@ -277,6 +306,8 @@ async def report(ctx: Context, input: Any) -> Result:
         service_address=address,
         service_from=window.start if window else None,
         service_until=window.end if window else None,
+        latitude=point[0] if point else None,
+        longitude=point[1] if point else None,
         created_at=now,
         level_since=now,
         due_at=now + window_cells.accept,
@@ -298,6 +329,18 @@ async def report(ctx: Context, input: Any) -> Result:
         if earlier:
             return earlier
         raise
+
+
+def _location(v: Any, location: Any) -> tuple[float, float] | None:
+    """Where the report was made (WGS 84 degrees); VALIDATION at the coordinate out of range."""
+    if location is None:
+        return None
+    bounds = {"latitude": 90.0, "longitude": 180.0}
+    for name, bound in bounds.items():
+        value = getattr(location, name)
+        if not math.isfinite(value) or not -bound <= value <= bound:
+            v.fail(f"location.{name}", "location_range")
+    return (float(location.latitude), float(location.longitude))
 
 
 async def _earlier_report(ctx: Context, viewer: Viewer, request_id: str) -> Result | None:

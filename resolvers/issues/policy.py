@@ -90,6 +90,29 @@ def can_see_reporter(viewer: Viewer, issue: Issue) -> bool:
     return not issue.anonymous or is_party(viewer, issue) or can_work(viewer, issue)
 
 
+def can_see_location(viewer: Viewer, issue: Issue) -> bool:
+    """Where an anonymous report was made could name its reporter: the parties and those
+    who may work it only. A named report's location, to whoever may read it."""
+    return can_see_reporter(viewer, issue)
+
+
+def can_find_common_demands(viewer: Viewer, region_path: str) -> bool:
+    """`commonDemands` of a region: its officials (and admins)."""
+    return covers(viewer, region_path, OFFICIAL_ROLES)
+
+
+def can_list_children(viewer: Viewer, parent: Issue) -> bool:
+    """The issues merged into a parent: whoever oversees the parent's region. A parent's
+    region covers every child's (`mergeIssues` sees to it), so they may read every child;
+    the parent's reporter or assignee may not, and sees no list."""
+    return covers(viewer, parent.region_path, OVERSIGHT_ROLES)
+
+
+def can_merge(viewer: Viewer, issues: Iterable[Issue]) -> bool:
+    """Merging: an official who may handle every issue of the group."""
+    return all(can_handle(viewer, issue) for issue in issues)
+
+
 def can_see_contact(viewer: Viewer, issue: Issue) -> bool:
     return is_party(viewer, issue) or can_work(viewer, issue)
 
