@@ -162,17 +162,49 @@ def _lon_cell(point: tuple[float, float], cell: float) -> int:
 def _describe(members: list[Candidate]) -> Group:
     members.sort(key=lambda c: c.id)
     central = max(members, key=lambda c: (sum(similarity(c.bag, o.bag) for o in members), -c.id))
+    return Group(members=members, title=central.title, keywords=keywords(members))
+
+
+def keywords(members: Sequence[Candidate]) -> list[str]:
+    """What at least half of the group says: tokens shared that widely, joined back into
+    the phrases they form in the texts (暖气 / 只有十几度), ranked by how many titles hold
+    them (a title is the reporter's own summary), then how many texts, then length; a
+    phrase inside one kept before, with no more support, goes."""
     counts = Counter(t for c in members for t in c.bag)
-    order = {t: n for n, t in enumerate(t for c in members for t in _ordered(c))}
-    common = [t for t, n in counts.items() if n >= 2 and n * 2 >= len(members)]
-    common.sort(key=lambda t: (-counts[t], order.get(t, 0)))
-    return Group(members=members, title=central.title, keywords=common[:KEYWORDS])
+    wide = {t for t, n in counts.items() if n >= 2 and n * 2 >= len(members)}
+    phrases: dict[str, int] = {}  # phrase -> first appearance
+    for c in members:
+        for phrase in _runs_of(c.text, wide):
+            phrases.setdefault(phrase, len(phrases))
+    support = {p: sum(p in c.text.lower() for c in members) for p in phrases}
+    titled = {p: sum(p in c.title.lower() for c in members) for p in phrases}
+    ranked = sorted(
+        (p for p in phrases if support[p] >= 2 and support[p] * 2 >= len(members)),
+        key=lambda p: (-titled[p], -support[p], -len(p), phrases[p]),
+    )
+    kept: list[str] = []
+    for p in ranked:
+        if not any(p in k and support[p] <= support[k] for k in kept):
+            kept.append(p)
+    return kept[:KEYWORDS]
 
 
-def _ordered(c: Candidate) -> list[str]:
-    """The tokens of a candidate in the order they appear in its text."""
-    seen: list[str] = []
-    for cjk, word in _RUNS.findall(c.text):
-        parts = [cjk[i : i + 2] for i in range(max(len(cjk) - 1, 1))] if cjk else [word.lower()]
-        seen.extend(p for p in parts if p not in seen)
-    return seen
+def _runs_of(text: str, wide: set[str]) -> list[str]:
+    """The maximal runs of consecutive `wide` bigrams in the text's CJK runs, as the text
+    spells them, and its `wide` words."""
+    out: list[str] = []
+    for cjk, word in _RUNS.findall(text):
+        if word:
+            if word.lower() in wide:
+                out.append(word.lower())
+            continue
+        start = None
+        for i in range(max(len(cjk) - 1, 1)):
+            if cjk[i : i + 2] in wide:
+                start = i if start is None else start
+            elif start is not None:
+                out.append(cjk[start : i + 1])
+                start = None
+        if start is not None:
+            out.append(cjk[start:])
+    return out
