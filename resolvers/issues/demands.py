@@ -1,25 +1,25 @@
 """`commonDemands`: groups of open issues in a region that look like one underlying problem.
 
 One statement reads the candidates: the open, unmerged issues the viewer may read, reported
-since `since` in the region and below, each with its township and village (joined by path
-range), newest first and at most `COMMON_DEMAND_MAX_ISSUES` (the answer says when the cut
-fell). `resolvers/issues/grouping.py` then compares them within each category and township
-(and located ones across townships within `COMMON_DEMAND_DISTANCE_M`). The issues are
-primed into the request's `IssueByIdLoader`: rendering a group's issues reads nothing more.
+since `since` in the region and below, newest first and at most `COMMON_DEMAND_MAX_ISSUES`
+(the answer says when the cut fell); a second the region's townships and villages, which
+each issue's path names by prefix. `resolvers/issues/grouping.py` then compares them
+within each category and township (and located ones across townships within
+`COMMON_DEMAND_DISTANCE_M`). The issues are primed into the request's `IssueByIdLoader`:
+rendering a group's issues reads nothing more.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import or_, select
 
 from core.context import Context
 from core.errors import BadRequest, Forbidden
 from core.pagination import Page, slice_page
-from core.permissions import under, under_region
+from core.permissions import under
 from models.base import utcnow
 from models.issues import OPEN_STATUSES, Issue, IssueCategory
 from models.regions import Region, RegionLevel
@@ -53,7 +53,6 @@ class Demands:
     considered: int  # open issues compared
     truncated: bool  # more open issues than COMMON_DEMAND_MAX_ISSUES: the oldest were left out
     since: datetime
-    all: list[Demand] = field(default_factory=list)
 
 
 async def common_demands(
@@ -69,22 +68,8 @@ async def common_demands(
     elif since.tzinfo is None:
         raise BadRequest("needs_offset", field="since")
     cap = settings.common_demand_max_issues
-    township, village = aliased(Region), aliased(Region)
-    rows = await ctx.reads.rows(
-        select(Issue, township.id, village.id)
-        .outerjoin(
-            township,
-            and_(
-                township.level == RegionLevel.TOWNSHIP,
-                under_region(Issue.region_path, township.path),
-            ),
-        )
-        .outerjoin(
-            village,
-            and_(
-                village.level == RegionLevel.VILLAGE, under_region(Issue.region_path, village.path)
-            ),
-        )
+    rows = await ctx.reads.all(
+        select(Issue)
         .where(
             policy.visible_issues(viewer),
             under(Issue.region_path, region.path),
@@ -96,20 +81,20 @@ async def common_demands(
         .limit(cap + 1)
     )
     truncated = len(rows) > cap
-    rows = rows[:cap]
-    issues = {issue.id: issue for issue, _t, _v in rows}
+    rows = list(rows[:cap])
+    issues = {issue.id: issue for issue in rows}
     IssueByIdLoader(ctx).prime_many(issues)
-    places = {issue.id: (t, v) for issue, t, v in rows}
+    places = await _places(ctx, region, rows)
     candidates = [
         grouping.Candidate(
             id=issue.id,
             category=issue.category,
-            township=t,
+            township=places[issue.id][0],
             title=issue.title,
             text=f"{issue.title} {issue.description[: grouping.TEXT_CHARS]}",
             point=_point(issue) if policy.can_see_location(viewer, issue) else None,
         )
-        for issue, t, _v in rows
+        for issue in rows
         if policy.can_read_issue(viewer, issue)  # the SQL said so; the rule says it again
     ]
     groups = grouping.group(
@@ -118,17 +103,47 @@ async def common_demands(
         distance=settings.common_demand_distance_m,
         min_size=settings.common_demand_min_size,
     )
-    demands = [
-        _demand(n, [issues[c.id] for c in g.members], g, places, candidates)
-        for n, g in enumerate(groups, 1)
+    located = {c.id: c.point for c in candidates if c.point is not None}
+    page = slice_page([_Ranked(n, g) for n, g in enumerate(groups, 1)], "position", first, after)
+    # Only the page's groups are described (their titles, keywords and spread).
+    page.items = [
+        _demand(r.position, [issues[c.id] for c in r.group.members], r.group, places, located)
+        for r in page.items
     ]
-    return Demands(
-        page=slice_page(demands, "position", first, after),
-        considered=len(rows),
-        truncated=truncated,
-        since=since,
-        all=demands,
+    return Demands(page=page, considered=len(rows), truncated=truncated, since=since)
+
+
+@dataclass
+class _Ranked:
+    position: int
+    group: grouping.Group
+
+
+async def _places(
+    ctx: Context, region: Region, rows: list[Issue]
+) -> dict[int, tuple[int | None, int | None]]:
+    """Each issue's township and village: the townships and villages in the region (and the
+    region's own, above it), one indexed range, matched to the issues' paths by prefix."""
+    above = [region.path[: i + 1] for i, ch in enumerate(region.path) if ch == "/"]
+    found = await ctx.reads.rows(
+        select(Region.path, Region.id, Region.level).where(
+            Region.level.in_((RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)),
+            or_(Region.path.in_(above), under(Region.path, region.path)),
+        )
     )
+    by_path = {path: (pk, level) for path, pk, level in found}
+    places: dict[int, tuple[int | None, int | None]] = {}
+    for issue in rows:
+        township = village = None
+        path = issue.region_path
+        for i, ch in enumerate(path):
+            if ch == "/" and (hit := by_path.get(path[: i + 1])) is not None:
+                if hit[1] is RegionLevel.TOWNSHIP:
+                    township = hit[0]
+                else:
+                    village = hit[0]
+        places[issue.id] = (township, village)
+    return places
 
 
 def _point(issue: Issue) -> tuple[float, float] | None:
@@ -142,17 +157,16 @@ def _demand(
     members: list[Issue],
     g: grouping.Group,
     places: dict[int, tuple[int | None, int | None]],
-    candidates: list[grouping.Candidate],
+    located: dict[int, tuple[float, float]],
 ) -> Demand:
     members.sort(key=lambda i: (i.created_at, i.id))
-    located = {c.id: c.point for c in candidates if c.point is not None}
-    points = [located[i.id] for i in members if i.id in located]
+    points = [p for i in members if (p := located.get(i.id)) is not None]
     return Demand(
         position=position,
         category=members[0].category,
         issues=members,
-        title=g.title,
-        keywords=g.keywords,
+        title=g.title(),
+        keywords=g.keywords(),
         region_ids=sorted({i.region_id for i in members}),
         village_ids=sorted({v for i in members if (v := places[i.id][1]) is not None}),
         township_ids=sorted({t for i in members if (t := places[i.id][0]) is not None}),

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 TEXT_CHARS = 300  # of a description: bounded work per issue, and the gist is up front
 KEYWORDS = 5
+CENTRAL_SAMPLE = 50
 EARTH_RADIUS_M = 6_371_000.0
 # CJK unified ideographs (with extension A and compatibility ones); anything else that is a
 # letter or digit forms words.
@@ -82,15 +83,24 @@ class Candidate:
 
 @dataclass
 class Group:
-    members: list[Candidate]
-    title: str  # the member whose wording is closest to all the others'
-    keywords: list[str]
+    members: list[Candidate]  # by id
+
+    def title(self) -> str:
+        """The title of the member worded most like the others (of the first
+        `CENTRAL_SAMPLE`: a large group's centre does not need every pair)."""
+        sample = self.members[:CENTRAL_SAMPLE]
+        central = max(sample, key=lambda c: (sum(similarity(c.bag, o.bag) for o in sample), -c.id))
+        return central.title
+
+    def keywords(self) -> list[str]:
+        return keywords(self.members)
 
 
 def group(
     candidates: Sequence[Candidate], *, threshold: float, distance: float, min_size: int
 ) -> list[Group]:
-    """Groups of at least `min_size` candidates, largest first (then oldest id first)."""
+    """Groups of at least `min_size` candidates, largest first (then oldest id first).
+    Describing one (`title`, `keywords`) is left to the groups a page shows."""
     parent = {c.id: c.id for c in candidates}
 
     def root(x: int) -> int:
@@ -100,10 +110,9 @@ def group(
         return x
 
     def link(a: Candidate, b: Candidate) -> None:
-        if similarity(a.bag, b.bag) >= threshold:
-            ra, rb = root(a.id), root(b.id)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+        ra, rb = root(a.id), root(b.id)
+        if ra != rb and similarity(a.bag, b.bag) >= threshold:
+            parent[max(ra, rb)] = min(ra, rb)
 
     for pairs in (_same_township(candidates), _close(candidates, distance)):
         for a, b in pairs:
@@ -111,7 +120,9 @@ def group(
     members: dict[int, list[Candidate]] = defaultdict(list)
     for c in candidates:
         members[root(c.id)].append(c)
-    groups = [_describe(m) for m in members.values() if len(m) >= max(min_size, 2)]
+    groups = [
+        Group(sorted(m, key=lambda c: c.id)) for m in members.values() if len(m) >= max(min_size, 2)
+    ]
     groups.sort(key=lambda g: (-len(g.members), g.members[0].id))
     return groups
 
@@ -157,12 +168,6 @@ def _lon_cell(point: tuple[float, float], cell: float) -> int:
     # Cells at least `distance` wide in metres up to 60° of latitude (all of China), wider
     # further south: a pair within `distance` is always in neighbouring cells.
     return math.floor(point[1] * math.cos(math.radians(60)) / cell)
-
-
-def _describe(members: list[Candidate]) -> Group:
-    members.sort(key=lambda c: c.id)
-    central = max(members, key=lambda c: (sum(similarity(c.bag, o.bag) for o in members), -c.id))
-    return Group(members=members, title=central.title, keywords=keywords(members))
 
 
 def keywords(members: Sequence[Candidate]) -> list[str]:
