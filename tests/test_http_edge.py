@@ -644,6 +644,12 @@ LIMITS = {
     "dashboard_max_days": "DASHBOARD_MAX_DAYS",
     "export_max_days": "EXPORT_MAX_DAYS",
     "export_link_ttl_seconds": "EXPORT_LINK_TTL",
+    "common_demand_days": "COMMON_DEMAND_DAYS",
+    "common_demand_max_issues": "COMMON_DEMAND_MAX_ISSUES",
+    "common_demand_min_size": "COMMON_DEMAND_MIN_SIZE",
+    "common_demand_similarity": "COMMON_DEMAND_SIMILARITY",
+    "common_demand_distance_m": "COMMON_DEMAND_DISTANCE_M",
+    "max_merge_issues": "MAX_MERGE_ISSUES",
 }
 
 
