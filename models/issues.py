@@ -69,6 +69,7 @@ class IssueEventKind(enum.Enum):
     RATED = "RATED"
     REOPENED = "REOPENED"
     MERGED = "MERGED"
+    UNMERGED = "UNMERGED"
 
 
 class Issue(Base):
@@ -144,7 +145,8 @@ class IssueEvent(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     note: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(Integer)
-    # MERGED on a child, and the RESOLVED / REJECTED its parent passed on to it: the parent.
+    # MERGED / UNMERGED on a child, and the RESOLVED / REJECTED its parent passed on to it:
+    # the parent.
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

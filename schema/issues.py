@@ -113,6 +113,8 @@ graphql_enum(
         "reporter one level up (an appeal). A merged issue reopened leaves its parent.",
         K.MERGED: "It was merged (`mergeIssues`): on a merged issue, `parent` is the issue "
         "it was merged into; on the parent, `parent` is null and `children` lists them.",
+        K.UNMERGED: "It was taken out of its parent (`unmergeIssue`; `parent` names it) "
+        "and is worked on its own again, with a new deadline.",
     },
 )
 
@@ -142,6 +144,7 @@ class IssueAction(enum.Enum):
     CANCEL = "cancel"
     RATE = "rate"
     REOPEN = "reopen"
+    UNMERGE = "unmerge"
 
 
 graphql_enum(
@@ -159,6 +162,7 @@ graphql_enum(
         IssueAction.CANCEL: "`cancelIssue`",
         IssueAction.RATE: "`rateIssue`",
         IssueAction.REOPEN: "`reopenIssue`",
+        IssueAction.UNMERGE: "`unmergeIssue`",
     },
 )
 
@@ -967,6 +971,12 @@ class CancelIssueInput:
     note: str | None = strawberry.field(default=None, description=NOTE)
 
 
+@strawberry.input(description="Input of `unmergeIssue`.")
+class UnmergeIssueInput:
+    id: strawberry.ID = strawberry.field(description="The merged issue (a child).")
+    note: str | None = strawberry.field(default=None, description=NOTE)
+
+
 @strawberry.input(description="Input of `reopenIssue`.")
 class ReopenIssueInput:
     id: strawberry.ID = strawberry.field(description=ISSUE_ID)
@@ -1113,6 +1123,15 @@ class IssueMutations:
         self, info: Info, input: Annotated[MergeIssuesInput, _input("The group and its parent.")]
     ) -> IssuePayload:
         return await _payload(info, merging.merge(info.context, input))
+
+    @strawberry.mutation(
+        description="Take a merged issue out of its parent: it is worked on its own again, "
+        "with its level's full deadline from now (an UNMERGED event). By whoever may handle it."
+    )
+    async def unmerge_issue(
+        self, info: Info, input: Annotated[UnmergeIssueInput, _input("Which merged issue.")]
+    ) -> IssuePayload:
+        return await _payload(info, mutations.unmerge(info.context, input))
 
     @strawberry.mutation(
         description="Reopen a resolved, closed or rejected issue (reason in `note`)."

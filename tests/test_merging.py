@@ -17,9 +17,22 @@ from tests.conftest import (
     VILLAGE,
     Api,
 )
-from tests.issue_ops import ACCEPT, CANCEL, PAYLOAD, RATE, REJECT, RESOLVE, UPDATE, act, ok, report
+from tests.issue_ops import (
+    ACCEPT,
+    CANCEL,
+    PAYLOAD,
+    RATE,
+    REJECT,
+    RESOLVE,
+    UPDATE,
+    act,
+    ok,
+    op,
+    report,
+)
 from tests.live_client import LiveClient
 
+UNMERGE = op("unmergeIssue", "UnmergeIssueInput")
 MERGE = f"""mutation($input: MergeIssuesInput!) {{ mergeIssues(input: $input) {{ {PAYLOAD} }} }}"""
 STATE = """query($id: ID!) { issue(id: $id) {
   id status level merged dueAt parent { id title }
@@ -284,3 +297,26 @@ def test_parents_and_children_are_batched(api: Api, count_statements):
     small, large = statements(2), statements(15)
     print(f"merged issues page: {small} statements for 2, {large} for 15")
     assert large <= small <= 6, (small, large)
+
+
+def test_unmerging_a_child_puts_it_on_its_own_again(api: Api):
+    village, courtyard = api.region_of(VILLAGE), api.region_of(RESIDENT)
+    parent = heat(api, ELDER, village, "村里暖气管道漏水")
+    child = heat(api, RESIDENT, courtyard, "院里暖气管道漏水")
+    ok(merge(api, VILLAGE, issueIds=[parent, child], parentId=parent))
+    refused = act(api, CANCEL, ELDER, parent)
+    assert refused["errors"][0]["code"] == "INVALID_TRANSITION"
+    assert "UNMERGE" in state(api, VILLAGE, child)["allowedActions"]
+    body = api.gql(UNMERGE, {"input": {"id": child}}, as_=RESIDENT)  # not theirs to do
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    freed = ok(act(api, UNMERGE, VILLAGE, child, note="分开办理"))
+    assert freed["event"]["kind"] == "UNMERGED"
+    child_now = state(api, VILLAGE, child)
+    assert child_now["merged"] is False and child_now["dueAt"] is not None
+    assert "ACCEPT" in child_now["allowedActions"]
+    assert child_now["timeline"]["edges"][-1]["node"]["parent"]["id"] == parent
+    assert state(api, VILLAGE, parent)["children"]["totalCount"] == 0
+    again = act(api, UNMERGE, VILLAGE, child)
+    assert [(e["code"], e["field"]) for e in again["errors"]] == [("INVALID_TRANSITION", None)]
+    # With no open child left, the parent's reporter may withdraw it.
+    assert ok(act(api, CANCEL, ELDER, parent))["issue"]["status"] == "CANCELLED"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import insert, text
 
 from core.bootstrap import alembic_config
 from core.config import Settings
@@ -71,24 +71,31 @@ async def _fill_at_0001(url: str) -> int:
                 RoleGrant(account_id=official.id, role=Role.COUNTY_OFFICIAL, region_id=county.id)
             )
             now = utcnow()
-            issue = Issue(
-                number="2026-000001",
-                title="旧诉求",
-                description="迁移之前",
-                category=IssueCategory.ROADS,
-                status=IssueStatus.SUBMITTED,
-                level=RegionLevel.VILLAGE,
-                region_id=village.id,
-                region_path=village.path,
-                reporter_id=official.id,
-                filed_by_id=official.id,
-                channel=Channel.APP,
-                created_at=now,
-                level_since=now,
-                due_at=now + timedelta(days=3),
-            )
-            session.add(issue)
-            await session.flush()
+            # Only the columns revision 0001 has (a model instance would name later ones).
+            issue_id = (
+                await session.execute(
+                    insert(Issue)
+                    .values(
+                        number="2026-000001",
+                        title="旧诉求",
+                        description="迁移之前",
+                        category=IssueCategory.ROADS,
+                        status=IssueStatus.SUBMITTED,
+                        level=RegionLevel.VILLAGE,
+                        region_id=village.id,
+                        region_path=village.path,
+                        reporter_id=official.id,
+                        filed_by_id=official.id,
+                        channel=Channel.APP,
+                        anonymous=False,
+                        version=1,
+                        created_at=now,
+                        level_since=now,
+                        due_at=now + timedelta(days=3),
+                    )
+                    .returning(Issue.id)
+                )
+            ).scalar_one()
             for event_id, kind, note in (
                 (3, "REPORTED", None),
                 (7, "UPDATED", "一"),
@@ -103,7 +110,7 @@ async def _fill_at_0001(url: str) -> int:
                     ),
                     {
                         "id": event_id,
-                        "issue": issue.id,
+                        "issue": issue_id,
                         "kind": kind,
                         "path": village.path,
                         "actor": official.id,
@@ -111,7 +118,7 @@ async def _fill_at_0001(url: str) -> int:
                         "at": now.replace(tzinfo=None) if url.startswith("sqlite") else now,
                     },
                 )
-            return issue.id
+            return issue_id
     finally:
         await db.engine.dispose()
 

@@ -86,13 +86,14 @@ TRANSITIONS: dict[str, Transition] = {
     ),
     # Merging (resolvers/issues/merging.py): the group's issues, each recorded as it stands.
     "merge": _t(K.MERGED, _OPEN_STAY, Actor.HANDLER),
+    "unmerge": _t(K.UNMERGED, _OPEN_STAY, Actor.HANDLER),  # a merged child, on its own again
     # What a merged child's parent passes on to it: nobody applies these to a child directly.
     "resolve_merged": _t(K.RESOLVED, dict.fromkeys(_OPEN_STAY, S.RESOLVED), Actor.PARENT),
     "reject_merged": _t(K.REJECTED, dict.fromkeys(_OPEN_STAY, S.REJECTED), Actor.PARENT),
 }
 # A merged child that is still open is worked through its parent: only notes and the
 # reporter withdrawing it remain its own. Everything else is INVALID_TRANSITION.
-MERGED_CHILD_ACTIONS = frozenset({"update", "cancel"})
+MERGED_CHILD_ACTIONS = frozenset({"update", "cancel", "unmerge"})
 # Cascades: what the parent's action passes on to each of its open children.
 PASSED_ON = {"resolve": "resolve_merged", "reject": "reject_merged"}
 REOPEN_WITHIN = timedelta(days=30)  # a CLOSED issue may be reopened this long after closing
@@ -124,6 +125,8 @@ def can_apply(viewer: Viewer, issue: Issue, action: str) -> bool:
         return False
     if held(issue) and action not in MERGED_CHILD_ACTIONS:
         return False
+    if action == "unmerge" and not held(issue):
+        return False
     if action in ("reopen", "appeal"):
         return _reopenable(issue)
     return not (action == "escalate" and issue.level.above is None)
@@ -139,6 +142,8 @@ def check(viewer: Viewer | None, issue: Issue, action: str) -> None:
         )
     if held(issue) and action not in MERGED_CHILD_ACTIONS:
         raise UserFailure.of(ErrorCode.INVALID_TRANSITION, "merged_child", None)
+    if action == "unmerge" and not held(issue):
+        raise UserFailure.of(ErrorCode.INVALID_TRANSITION, "not_merged", None)
     if action == "escalate" and issue.level.above is None:
         raise UserFailure.of(ErrorCode.INVALID_TRANSITION, "top_level", None)
     if action in ("reopen", "appeal") and not _reopenable(issue):
@@ -206,6 +211,10 @@ async def apply(
         values["due_at"] = _due(issue, to, now, deadlines)
     if values.get("parent_id", issue.parent_id) is not None and to in OPEN_STATUSES:
         values["due_at"] = None  # a merged child's deadline is its parent's
+    elif values["due_at"] is None and to in OPEN_STATUSES:
+        # Unmerged: on its own again, with its level's full time from now.
+        window = deadlines.window(issue.category, level)
+        values["due_at"] = now + (window.accept if to is S.SUBMITTED else window.resolve)
 
     result = await session.execute(
         update(Issue)

@@ -72,6 +72,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Other people's issues are merged into this one: it cannot be withdrawn or marked "
         "a duplicate while they are open.",
     ),
+    "not_merged": (
+        "该诉求没有合并到其他诉求（或已办结）。",
+        "This issue is not merged into another one (or no longer open).",
+    ),
     "merge_too_few": ("合并至少需要两条诉求。", "Merging takes at least two issues."),
     "merge_too_many": (
         "一次最多合并 {max} 条诉求。",

@@ -151,6 +151,15 @@ async def cancel(ctx: Context, input: Any) -> Result:
     return await transition(ctx, input, "cancel")
 
 
+async def unmerge(ctx: Context, input: Any) -> Result:
+    """A merged child on its own again: out of its parent, with its own deadline."""
+
+    async def validate(work: Work, issue: Issue) -> dict:
+        return {"changes": {"parent_id": None}, "parent_id": issue.parent_id}
+
+    return await transition(ctx, input, "unmerge", validate=validate)
+
+
 async def reopen(ctx: Context, input: Any) -> Result:
     def which(viewer: Viewer, issue: Issue) -> str:
         """The reporter appeals (one level up); a handler reopens at the same level."""
