@@ -58,7 +58,7 @@ async def merge(ctx: Context, input: Any) -> tuple[Issue, IssueEvent]:
     description = v.text(input.description, "description", DESCRIPTION_MAX, required=new)
     note = v.text(input.note, "note", NOTE_MAX)
     if not new:
-        if parent_id not in ids:
+        if parent_id and parent_id not in ids:  # (a malformed one is reported already)
             v.fail("parentId", "merge_parent_outside")
         for name, value in (("title", input.title), ("description", input.description)):
             if value is not None:
@@ -129,12 +129,14 @@ async def merge(ctx: Context, input: Any) -> tuple[Issue, IssueEvent]:
 
 
 async def _load(ctx: Context, ids: Sequence[int]) -> tuple[dict[int, Issue], set[int]]:
-    """The issues as they are now (about to change), and which of them have children."""
+    """The issues as they are now (about to change), and which of them have open children."""
     async with ctx.db.sessions() as session:
         rows = (await session.execute(select(Issue).where(Issue.id.in_(ids)))).scalars().all()
         parents = (
             await session.execute(
-                select(Issue.parent_id).where(Issue.parent_id.in_(ids)).distinct()
+                select(Issue.parent_id)
+                .where(Issue.parent_id.in_(ids), Issue.status.in_(OPEN_STATUSES))
+                .distinct()
             )
         ).scalars()
         return {i.id: i for i in rows}, {p for p in parents if p is not None}
