@@ -148,8 +148,11 @@ def test_merge_then_resolving_the_parent_resolves_every_child_and_tells_each_rep
     finally:
         mine.close()
         elders.close()
+    parent_due = state(api, TOWNSHIP, parent_id)["dueAt"]
+    assert parent_due is not None  # the deadline the resolution met or missed
     for issue_id in (a, b, c):
         child = state(api, TOWNSHIP, issue_id)
+        assert child["dueAt"] == parent_due  # the parent's deadline was theirs
         last = child["timeline"]["edges"][-1]["node"]
         assert child["status"] == "RESOLVED"
         assert (last["kind"], last["parent"]["id"], len(last["photos"])) == (

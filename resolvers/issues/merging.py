@@ -227,6 +227,9 @@ async def pass_on(
     if set(current) - {c.id for c in children}:
         raise UserFailure.of(ErrorCode.CONFLICT, "conflict", "id")
     for child in children:
+        # Its deadline was the parent's: the one the resolution met or missed (dashboards'
+        # on-time figures read it from the resolved issue).
+        child.due_at = parent.due_at
         event = await apply(
             session,
             child,
