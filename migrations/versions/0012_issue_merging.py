@@ -6,7 +6,7 @@ RESOLVED / REJECTED its parent passes on to it, name the parent (`issue_events.p
 Reports may carry where they were made (`latitude`, `longitude`: both or neither, in range).
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-11-23 00:40:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
