@@ -171,6 +171,9 @@ class PostEventKind(enum.Enum):
     HIDDEN = "HIDDEN"
     SHOWN = "SHOWN"
     DELETED = "DELETED"
+    EDITED = "EDITED"
+    PINNED = "PINNED"
+    UNPINNED = "UNPINNED"
 
 
 class PostEvent(Base):

@@ -386,6 +386,9 @@ graphql_enum(
         "officials still get `post`, flagged `hidden`).",
         PostEventKind.SHOWN: "An official showed a hidden post again.",
         PostEventKind.DELETED: "A post was deleted: take it away.",
+        PostEventKind.EDITED: "Its author edited a post (`editedAt`, `revisions`).",
+        PostEventKind.PINNED: "An official pinned a post on top of the feed.",
+        PostEventKind.UNPINNED: "An official unpinned a post: it goes back among the rest.",
     },
 )
 
@@ -426,9 +429,10 @@ def _feed_event(change: live.FeedChange) -> FeedEvent:
 @strawberry.type
 class PostSubscriptions:
     @strawberry.subscription(
-        description="Every change of a village's feed: new, hidden, shown again and deleted "
-        "posts, for whoever may read the feed (members and followers). `after` (an event's "
-        "`cursor`) first replays, in order, what was missed since that event."
+        description="Every change of a village's feed: new, edited, pinned, unpinned, hidden, "
+        "shown again and deleted posts, for whoever may read the feed (members and "
+        "followers). `after` (an event's `cursor`) first replays, in order, what was missed "
+        "since that event."
     )
     async def feed_updated(
         self,

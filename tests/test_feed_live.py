@@ -1,6 +1,6 @@
-"""`feedUpdated` over real websockets: new, hidden and deleted posts reach whoever may read
-the village's feed (members and followers), what each sees of a hidden post follows its
-rule, resuming replays what was missed, and others cannot subscribe."""
+"""`feedUpdated` over real websockets: new, edited, pinned, unpinned, hidden and deleted
+posts reach whoever may read the village's feed (members and followers), what each sees of
+a hidden post follows its rule, resuming replays what was missed, and others cannot subscribe."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from models.regions import Region, RegionLevel
 from resolvers.posts.live import POSTS, FeedUpdates
 from tests.conftest import GRID, OTHER_RESIDENT, RESIDENT, VILLAGE, Api
 from tests.live_client import LiveClient
-from tests.post_ops import DELETE, FOLLOW, UNFOLLOW, create, op, village_id
+from tests.post_ops import DELETE, EDIT, FOLLOW, PIN, UNFOLLOW, create, op, village_id
 
 FEED_UPDATED = (
     "subscription($v: ID!, $after: String) { feedUpdated(villageId: $v, after: $after) "
@@ -75,6 +75,57 @@ def test_members_and_followers_see_the_feed_change_live(api: Api):
         for client in (author, neighbour, follower):
             client.close()
         api.ok(UNFOLLOW, {"input": {"id": tianxing}}, as_=OTHER_RESIDENT)
+
+
+PINS = (
+    "subscription($v: ID!) { feedUpdated(villageId: $v) "
+    "{ kind postId post { body pinned editedAt revisions { body } } } }"
+)
+
+
+def test_edits_pins_and_unpins_reach_the_feed_live(api: Api):
+    tianxing = village_id(api, "天星村")
+    screens = []
+    for phone in (RESIDENT, GRID):
+        client = LiveClient(api.server.url)
+        assert client.init(api.token(phone))["type"] == "connection_ack"
+        client.subscribe("f", PINS, {"v": tianxing})
+        screens.append(client)
+    author, neighbour = screens
+    try:
+        until_live(api, tianxing, *screens)
+        post = create(api, RESIDENT, tianxing, body="周六赶场")["post"]["id"]
+        for client in screens:
+            assert client.events("f", 1)[0]["kind"] == "POSTED"
+        api.ok(EDIT, {"input": {"id": post, "body": "周日赶场"}}, as_=RESIDENT)
+        for client in screens:
+            (event,) = client.events("f", 1)
+            assert (event["kind"], event["postId"]) == ("EDITED", post)
+            assert event["post"]["body"] == "周日赶场" and event["post"]["editedAt"]
+            assert [r["body"] for r in event["post"]["revisions"]] == ["周六赶场"]
+        api.ok(PIN, {"input": {"id": post}}, as_=VILLAGE)
+        for client in screens:
+            (event,) = client.events("f", 1)
+            assert (event["kind"], event["post"]["pinned"]) == ("PINNED", True)
+        api.ok(PIN, {"input": {"id": post, "pinned": False}}, as_=VILLAGE)
+        for client in screens:
+            (event,) = client.events("f", 1)
+            assert (event["kind"], event["post"]["pinned"]) == ("UNPINNED", False)
+        # Unpinning a post that is not pinned changes nothing: no event (the next one is
+        # the hide below).
+        api.ok(PIN, {"input": {"id": post, "pinned": False}}, as_=VILLAGE)
+        api.ok(HIDE, {"input": {"id": post, "reason": "重复"}}, as_=VILLAGE)
+        for client in screens:
+            assert client.events("f", 1)[0]["kind"] == "HIDDEN"
+        # An edit of a hidden post shows only to whoever may still read it.
+        api.ok(EDIT, {"input": {"id": post, "body": "改过了"}}, as_=RESIDENT)
+        (mine,) = author.events("f", 1)
+        assert (mine["kind"], mine["post"]["body"]) == ("EDITED", "改过了")
+        (theirs,) = neighbour.events("f", 1)
+        assert (theirs["kind"], theirs["postId"], theirs["post"]) == ("EDITED", post, None)
+    finally:
+        for client in screens:
+            client.close()
 
 
 def test_resuming_replays_what_was_missed_and_outsiders_cannot_subscribe(api: Api):

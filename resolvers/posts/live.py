@@ -1,7 +1,8 @@
 """The post topic of the event log, and what `feedUpdated` listens to.
 
-Posting, hiding, showing again and deleting a post append an entry (topic "post", the
-post as subject, the village's path) with a `PostEvent` of the same id. Who may receive it:
+Posting, editing, pinning, unpinning, hiding, showing again and deleting a post append an
+entry (topic "post", the post as subject, the village's path) with a `PostEvent` of the
+same id. Who may receive it:
 whoever may read the village's feed (`resolvers.villages.live.VillageTopic`, which the
 discussion topic shares). What the event shows of the post is
 decided by the post's own rule when rendered: a hidden or deleted post is null to those who

@@ -231,6 +231,7 @@ async def edit(ctx: Context, input: Any) -> Post:
             setattr(row, name, value)
         if changes:
             row.edited_at = utcnow()
+            await live.record(session, row, PostEventKind.EDITED)
         return row
 
     return await work.commit(write)
@@ -339,7 +340,12 @@ async def pin(ctx: Context, input: Any) -> Post:
 
     async def write(session) -> Post:
         row = await session.get(Post, post.id)
+        was_pinned = bool(row.pin)
         row.pin, row.pinned_at = (1, utcnow()) if pinned else (0, None)
+        if pinned:  # pinning again moves its pinnedAt: an event too
+            await live.record(session, row, PostEventKind.PINNED)
+        elif was_pinned:  # unpinning a post that was not pinned changes nothing
+            await live.record(session, row, PostEventKind.UNPINNED)
         return row
 
     return await work.commit(write)
