@@ -31,6 +31,21 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic's autogenerate filter: an index only the migrations create (PostgreSQL's
+    trigram indexes, `models.MIGRATION_ONLY_INDEXES`) is not a difference from the models."""
+    import models
+
+    return not (
+        type_ == "index"
+        and reflected
+        and compare_to is None
+        and name in models.MIGRATION_ONLY_INDEXES
+    )
+
+
 async def migrate(database_url: str) -> None:
     # Alembic's env.py runs its own event loop, so it goes to a thread.
     await asyncio.to_thread(command.upgrade, alembic_config(database_url), "head")

@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import models
+from core.bootstrap import include_object
 from core.config import Settings
 
 config = context.config
@@ -24,6 +25,7 @@ def run_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -31,8 +33,11 @@ def run_offline() -> None:
 
 def _run(connection) -> None:
     context.configure(
-        connection=connection, target_metadata=target_metadata, render_as_batch=True
-    )  # batch mode: SQLite can ALTER through table copies
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,  # batch mode: SQLite can ALTER through table copies
+        include_object=include_object,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -37,11 +37,14 @@ class AffairsKind(enum.Enum):
     OTHER = "OTHER"
 
 
+# On PostgreSQL, title and body also have trigram (GIN) indexes for the policy library's
+# substring search, created by migration 0006 only: SQLite has no such index.
+SEARCH_INDEXES = ("ix_posts_title_trgm", "ix_posts_body_trgm")
+
+
 class Post(Base):
     """One item of a village's feed. Never deleted: `deletePost` stamps `deleted_at`.
-
-    On PostgreSQL, title and body also have trigram indexes for the policy library's
-    substring search (migration 0006: `ix_posts_title_trgm`, `ix_posts_body_trgm`)."""
+    On PostgreSQL, `SEARCH_INDEXES` serve its substring search."""
 
     __tablename__ = "posts"
     __table_args__ = (

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import insert, text
 
-from core.bootstrap import alembic_config
+import models
+from core.bootstrap import alembic_config, include_object
 from core.config import Settings
 from core.db import Database, create_engine
 from core.ids import to_global_id
@@ -48,6 +51,29 @@ def empty_database(backend: Settings, tmp_path: Path) -> Iterator[str]:
         yield url
     finally:
         asyncio.run(drop_run_database(url, postgres_url()))
+
+
+def test_the_migrations_build_what_the_models_declare(empty_database: str):
+    """Upgraded to head, the database has every table, column (with its type), index and
+    constraint the models declare and nothing more: a model changed without a migration,
+    or a migration without its model, fails here (alembic's own comparison)."""
+    command.upgrade(alembic_config(empty_database), "head")
+
+    def compare(connection) -> list:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_object}
+        )
+        return compare_metadata(context, models.Base.metadata)
+
+    async def differences() -> list:
+        engine = create_engine(empty_database)
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(compare)
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(differences()) == []
 
 
 async def _fill_at_0001(url: str) -> int:
