@@ -86,6 +86,8 @@ const state = {
   stops: [],
   refreshTimer: null,
   lastCursor: null,
+  figureStop: null,
+  livePushes: false,
   trend: null,
   loads: 0,
 };
@@ -173,8 +175,7 @@ const VIEWER = `{ viewer { id displayName roles { role region { id name level } 
 const CHILDREN = `query($id: ID!) { region(id: $id) {
   id name level children(first: 100) { edges { node { id name level } } } } }`;
 const FILTER = "filter { regionId statuses categories levels overdue search reportedFrom reportedTo everAccepted everResolved latestRatings escalatedTo deadlineOutcomes }";
-const DASHBOARD = `query($regionId: ID!, $from: DateTime, $to: DateTime) {
-  dashboard(regionId: $regionId, from: $from, to: $to) {
+const DASHBOARD_SELECTION = `{
     region { id name } from to asOf
     reported { count ${FILTER} }
     byStatus { status count ${FILTER} }
@@ -187,7 +188,12 @@ const DASHBOARD = `query($regionId: ID!, $from: DateTime, $to: DateTime) {
     overdueByLevel { level count ${FILTER} }
     escalationsByLevel { level count ${FILTER} }
     trend { day reported resolved closed }
-  } }`;
+  }`;
+const DASHBOARD = `query($regionId: ID!, $from: DateTime, $to: DateTime) {
+  dashboard(regionId: $regionId, from: $from, to: $to) ${DASHBOARD_SELECTION} }`;
+// Fresh figures pushed by the server when an issue in scope changes (at most one a second).
+const DASHBOARD_UPDATED = `subscription($regionId: ID!, $from: DateTime, $to: DateTime) {
+  dashboardUpdated(regionId: $regionId, from: $from, to: $to) ${DASHBOARD_SELECTION} }`;
 // Until the server has `dashboard`: the counts `issueCounts` gives (all time, per status).
 const COUNTS = `query($filter: IssueFilter) {
   issueCounts(filter: $filter, groupBy: [STATUS]) { status count } }`;
@@ -598,6 +604,14 @@ function issueRows(table, edges) {
   );
 }
 
+async function reloadOverdue() {
+  try {
+    await loadOverdue(state.loads);
+  } catch (error) {
+    $("board-error").textContent = error.message;
+  }
+}
+
 async function loadOverdue(ticket) {
   const data = await gql(ISSUES, { filter: { regionId: current().id, overdue: true }, first: LIST_SIZE });
   if (ticket !== state.loads) return;
@@ -653,10 +667,43 @@ function setLive(on) {
 function stopLive() {
   for (const stop of state.stops) stop();
   state.stops = [];
+  if (state.figureStop) state.figureStop();
+  state.figureStop = null;
+}
+
+// The figures, live: `dashboardUpdated` for the region and period. A server without it (or
+// refusing it) leaves the page reloading the figures after each status change instead.
+function watchFigures() {
+  if (state.figureStop) state.figureStop();
+  state.livePushes = false;
+  const variables = { regionId: current().id, ...period() };
+  const key = JSON.stringify(variables);
+  state.figureStop = state.client.subscribe(
+    { query: DASHBOARD_UPDATED, variables },
+    {
+      next: ({ data, errors }) => {
+        if (errors && errors.length) {
+          state.livePushes = false;
+          return;
+        }
+        state.livePushes = true;
+        if (data && data.dashboardUpdated && key === JSON.stringify({ regionId: current().id, ...period() })) {
+          renderDashboard(data.dashboardUpdated);
+          document.body.dataset.pushes = String(Number(document.body.dataset.pushes || 0) + 1);
+        }
+      },
+      error: () => {
+        state.livePushes = false;
+      },
+      complete: () => {},
+    },
+  );
+  state.livePushes = true; // until refused
 }
 
 function watch(after = null) {
   stopLive();
+  watchFigures();
   const regionId = current().id;
   if (!after) {
     $("stream").replaceChildren();
@@ -701,9 +748,10 @@ function onStatusChange(event) {
   list.prepend(item);
   while (list.children.length > STREAM_SIZE) list.lastElementChild.remove();
   setTimeout(() => item.classList.remove("new"), 2500);
-  // The figures move with the stream: one reload for a burst of changes.
+  // The overdue list (and, without `dashboardUpdated`, the figures) move with the stream:
+  // one reload for a burst of changes.
   clearTimeout(state.refreshTimer);
-  state.refreshTimer = setTimeout(() => reload(), 700);
+  state.refreshTimer = setTimeout(() => (state.livePushes ? reloadOverdue() : reload()), 700);
 }
 
 // --- exports --------------------------------------------------------------------------------
@@ -756,7 +804,12 @@ function init() {
     const kid = (current().children || []).find((k) => k.id === e.target.value);
     if (kid) drill(kid);
   });
-  for (const id of ["from", "to"]) $(id).addEventListener("change", () => reload());
+  for (const id of ["from", "to"]) {
+    $(id).addEventListener("change", () => {
+      reload();
+      if (state.client && state.path.length) watchFigures();
+    });
+  }
   let resizing = null;
   window.addEventListener("resize", () => {
     clearTimeout(resizing);
