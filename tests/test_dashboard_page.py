@@ -188,6 +188,9 @@ def test_the_county_official_watches_a_report_arrive_without_reload(
     )
     assert "路灯不亮" in item and "上报" in item
     browser.wait_for(f"{FIGURE} === '{before + len(filed)}'", "the figures to move", 15)
+    if "dashboardUpdated" in api.http.get("/schema.graphql").text:
+        # Pushed by the server (`dashboardUpdated`), not reloaded by the page.
+        assert int(browser.evaluate("document.body.dataset.pushes || '0'")) >= 1
     assert reported_per_api(api, county, period) == before + len(filed)
     assert browser.evaluate("window.__sameDocument") is True  # not reloaded
 
