@@ -102,6 +102,7 @@ class Settings:
     time_zone: str = "Asia/Shanghai"  # the dashboards' days (trend) are this zone's days
     dashboard_default_days: int = 30  # `from` when not given: this many days before `to`
     dashboard_max_days: int = 400  # the longest period a dashboard covers
+    dashboard_live_seconds: float = 1.0  # dashboardUpdated: at most a push per region this often
     # Issue exports (resolvers/dashboards/exports.py): see the limits table in README.md.
     export_max_days: int = 366  # the longest period one export covers
     export_link_ttl_seconds: int = 300  # a signed download link's lifetime
@@ -203,6 +204,7 @@ class Settings:
             export_max_days=int(env.get("EXPORT_MAX_DAYS") or 366),
             export_link_ttl_seconds=int(env.get("EXPORT_LINK_TTL") or 300),
             export_batch_rows=int(env.get("EXPORT_BATCH_ROWS") or 1000),
+            dashboard_live_seconds=float(env.get("DASHBOARD_LIVE_SECONDS") or 1),
         )
 
 

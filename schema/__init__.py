@@ -18,7 +18,7 @@ from core.config import Settings
 from core.errors import Unauthenticated
 from schema.accounts import AccountMutations, AccountQueries
 from schema.common import SCALAR_OVERRIDES, root_type
-from schema.dashboards import DashboardQueries
+from schema.dashboards import DashboardQueries, DashboardSubscriptions
 from schema.deputies import DeputyMutations, DeputyQueries, DeputySubscriptions
 from schema.discussions import (
     DiscussionMutations,
@@ -55,6 +55,7 @@ MUTATIONS = (
 )
 SUBSCRIPTIONS = (
     IssueSubscriptions,
+    DashboardSubscriptions,
     PostSubscriptions,
     DiscussionSubscriptions,
     DeputySubscriptions,

@@ -3,13 +3,15 @@ lists its issues (resolvers/dashboards)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
-from resolvers.dashboards import queries
+from resolvers.dashboards import live, queries
 from schema.issues import IssueCategory, IssueFilterValue, IssueStatus
 from schema.regions import Region, RegionLevel
 
@@ -272,3 +274,21 @@ class DashboardQueries:
         to: Annotated[datetime | None, TO] = None,
     ) -> Dashboard:
         return Dashboard.of(await queries.dashboard(info.context, region_id, from_, to))
+
+
+@strawberry.type
+class DashboardSubscriptions:
+    @strawberry.subscription(
+        description="The region's `dashboard` again each time an issue under it changes, at "
+        "most once per DASHBOARD_LIVE_SECONDS (1): a burst of changes is one push, as of the "
+        "newest. Changes only: query `dashboard` first for the figures now."
+    )
+    async def dashboard_updated(
+        self,
+        info: Info,
+        region_id: Annotated[strawberry.ID, REGION],
+        from_: Annotated[datetime | None, FROM] = None,
+        to: Annotated[datetime | None, TO] = None,
+    ) -> AsyncIterator[Dashboard]:
+        stream = await live.dashboard_updates(info.context, region_id, from_, to)
+        return replace(stream, root=Dashboard.of)  # type: ignore[return-value]

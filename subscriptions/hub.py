@@ -40,8 +40,8 @@ from models.accounts import AuthToken
 from models.base import utcnow
 from models.events import LogEntry
 from subscriptions.backplane import Backplane
-from subscriptions.metrics import DELIVERED, EVENTS_READ, GROUPS, SUBSCRIPTIONS
-from subscriptions.topics import LiveStream, Spec, Topic
+from subscriptions.metrics import DELIVERED, EVENTS_READ, GROUPS, SUBSCRIPTIONS, SUMMARIES
+from subscriptions.topics import LiveStream, Spec, Summarized, Topic, summarized
 
 log = logging.getLogger("grassroots.live")
 READ_BATCH = 500
@@ -126,13 +126,16 @@ class Fanout:
 
     __slots__ = ("db", "entry", "loaders", "reads", "renders", "subject")
 
-    def __init__(self, db: Database, entry: LogEntry, topic: Topic, subject: Any) -> None:
+    def __init__(
+        self, db: Database, entry: LogEntry, topic: Topic, subject: Any, prime: bool = True
+    ) -> None:
         self.db = self.reads = db  # loaders read with `reads`: a short session per batch
         self.entry = entry
         self.subject = subject
         self.loaders: dict[type, Any] = {}
         self.renders: dict[tuple, asyncio.Future[Rendered]] = {}
-        topic.prime(self, subject)
+        if prime:  # a summary (Coalescer) is no subject of the topic's
+            topic.prime(self, subject)
 
     def shared(self, group: Group) -> asyncio.Future[Rendered]:
         """The render for the group's audience, started by the first group that asks."""
@@ -237,6 +240,7 @@ class Hub:
         self._again = False
         self._tasks: list[asyncio.Task] = []
         self._viewers: dict[str, tuple[float, asyncio.Future]] = {}
+        self.coalescer = Coalescer(self)
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -250,12 +254,11 @@ class Hub:
     async def stop(self) -> None:
         if self.committed in self.db.on_commit:
             self.db.on_commit.remove(self.committed)
-        for task in [*self._tasks, self._reading]:
+        tasks = [*self._tasks, self._reading, *self.coalescer.tasks()]
+        for task in tasks:
             if task:
                 task.cancel()
-        await asyncio.gather(
-            *(t for t in [*self._tasks, self._reading] if t), return_exceptions=True
-        )
+        await asyncio.gather(*(t for t in tasks if t), return_exceptions=True)
         await self.backplane.stop()
 
     async def _poll(self) -> None:
@@ -409,9 +412,18 @@ class Hub:
             and g.spec.matches(entry, subject)
             and g.spec.topic.allowed(g.viewer, subject)
         ]
+        if any(summarized(g.spec) for g in targets):
+            for group in targets:
+                if summarized(group.spec):
+                    self.coalescer.touch(group, entry, subject)
+            targets = [g for g in targets if not summarized(g.spec)]
         if not targets:
             return
-        fanout = self._remember(Fanout(self.db, entry, topic, subject))
+        await self.deliver(self._remember(Fanout(self.db, entry, topic, subject)), targets)
+
+    async def deliver(self, fanout: Fanout, targets: Sequence[Group]) -> None:
+        """Render `fanout`'s entry for each group and hand it to the group's members."""
+        entry = fanout.entry
         # One render per audience, all at once; then every group whose viewer the render
         # did not ask about gets it without a task of its own.
         audiences = {g.audience: fanout.shared(g) for g in targets}
@@ -539,6 +551,78 @@ class Hub:
         if not group.members:
             del self.groups[key]
             GROUPS.dec()
+
+
+class _Pending:
+    """Matching entries of one summarized spec key, waiting for their summary."""
+
+    __slots__ = ("entry", "groups", "last", "spec", "subject", "task", "topic")
+
+    def __init__(self, spec: Summarized, topic: Topic) -> None:
+        self.spec = spec
+        self.topic = topic
+        self.groups: set[Group] = set()
+        self.entry: LogEntry | None = None
+        self.subject: Any = None
+        self.last = 0.0
+        self.task: asyncio.Task | None = None
+
+
+class Coalescer:
+    """Summarized specs (topics.Summarized): per spec key, at most one summary every
+    `coalesce_seconds`, shared by every group of the key.
+
+    The first matching entry after a quiet interval is summarized at once; entries arriving
+    while it is computed, or within the interval after it, wait until the interval has passed
+    and are summarized together, as of the newest. Each summary is rendered per audience like
+    any entry (`Hub.deliver`) under the newest entry's id. Per worker: with several workers,
+    each summarizes for its own subscribers.
+    """
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.pending: dict[tuple, _Pending] = {}
+
+    def tasks(self) -> list[asyncio.Task]:
+        return [p.task for p in self.pending.values() if p.task is not None]
+
+    def touch(self, group: Group, entry: LogEntry, subject: Any) -> None:
+        spec = cast(Summarized, group.spec)
+        key = group.spec.key
+        pending = self.pending.get(key)
+        if pending is None:
+            pending = self.pending[key] = _Pending(spec, group.spec.topic)
+            pending.task = asyncio.create_task(self._run(key, pending), name="live-summary")
+        pending.groups.add(group)
+        pending.entry, pending.subject = entry, subject
+
+    async def _run(self, key: tuple, pending: _Pending) -> None:
+        loop = asyncio.get_running_loop()
+        interval = pending.spec.coalesce_seconds
+        try:
+            while pending.groups:
+                groups, pending.groups = pending.groups, set()
+                entry, subject = pending.entry, pending.subject
+                pending.last = loop.time()
+                live = [g for g in groups if self.hub.groups.get(g.key) is g]
+                if live and entry is not None:
+                    await self._summarize(pending, entry, subject, live)
+                # Hold the key for the rest of the interval: what comes meanwhile waits.
+                await asyncio.sleep(max(0.0, pending.last + interval - loop.time()))
+        finally:
+            if self.pending.get(key) is pending:
+                del self.pending[key]
+
+    async def _summarize(
+        self, pending: _Pending, entry: LogEntry, subject: Any, groups: list[Group]
+    ) -> None:
+        try:
+            summary = await pending.spec.summarize(self.hub.db, entry, subject)
+            SUMMARIES.labels(str(pending.spec.key[0])).inc()
+            fanout = Fanout(self.hub.db, entry, pending.topic, summary, prime=False)
+            await self.hub.deliver(fanout, groups)
+        except Exception:
+            log.exception("summarizing %s after event %s failed", pending.spec.key, entry.id)
 
 
 class Subjects:

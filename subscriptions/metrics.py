@@ -43,6 +43,12 @@ DELIVERED = Counter(
 SLOW_CLIENTS = Counter(
     "grassroots_slow_clients_dropped", "Connections closed because they stopped reading."
 )
+SUMMARIES = Counter(
+    "grassroots_live_summaries",
+    "States recomputed for summarized subscriptions (dashboards), once per key and interval "
+    "however many subscribers share it.",
+    ["field"],
+)
 BROKER_RECONNECTS = Counter(
     "grassroots_broker_reconnects", "Times the broker connection was lost and regained."
 )

@@ -59,6 +59,27 @@ class Spec(Protocol):
     def where(self) -> ColumnElement[bool]: ...
 
 
+class Summarized(Spec, Protocol):
+    """A `Spec` whose subscribers want the state the entries change (a dashboard's figures),
+    not each entry: it says how often at most (`coalesce_seconds`) and how to compute that
+    state (`summarize`). The hub then coalesces: per spec `key`, the first matching entry
+    after a quiet interval is summarized at once, later ones wait for the interval to end and
+    are summarized together; one summary serves every group of the key (the viewers passed
+    `Topic.allowed` for the entry), whatever their number. No replays: such a stream starts
+    from now (`LiveStream.after` None)."""
+
+    @property
+    def coalesce_seconds(self) -> float: ...
+
+    async def summarize(self, db: Database, entry: LogEntry, subject: Any) -> Any:
+        """The state after `entry` (the newest of a burst): the subscribers' root subject."""
+        ...
+
+
+def summarized(spec: Spec) -> bool:
+    return getattr(spec, "coalesce_seconds", 0) > 0
+
+
 @dataclass
 class LiveStream:
     """What a subscription resolver returns: the websocket protocol joins it to the hub.

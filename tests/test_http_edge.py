@@ -650,6 +650,7 @@ LIMITS = {
     "common_demand_similarity": "COMMON_DEMAND_SIMILARITY",
     "common_demand_distance_m": "COMMON_DEMAND_DISTANCE_M",
     "max_merge_issues": "MAX_MERGE_ISSUES",
+    "dashboard_live_seconds": "DASHBOARD_LIVE_SECONDS",
 }
 
 

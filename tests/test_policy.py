@@ -16,6 +16,7 @@ from models.base import utcnow
 from models.events import LogEntry
 from models.issues import Channel, Issue, IssueCategory, IssueStatus
 from models.regions import LEVEL_ORDER, Region, RegionLevel
+from resolvers.dashboards.live import DashboardFigures
 from resolvers.issues import policy
 from resolvers.issues.live import ISSUES, IssueTimeline, StatusChanges
 from tests.conftest import Api
@@ -102,6 +103,7 @@ def test_subscription_specs_match_in_python_what_they_select_in_sql(api: Api):
             issue_ids = sorted({e.subject_id for e in entries})[:20]
             specs = [StatusChanges(r.path) for r in regions if r.level is not RegionLevel.COURTYARD]
             specs += [IssueTimeline(pk) for pk in issue_ids]
+            specs += [DashboardFigures(r, None, None, api.settings) for r in regions[:12]]
             for spec in specs:
                 in_sql = set(
                     await db.all(

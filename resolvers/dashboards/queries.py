@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -131,8 +131,8 @@ def period(ctx: Context, start: datetime | None, end: datetime | None, now: date
         if value is not None and value.tzinfo is None:
             raise BadRequest("needs_offset", field=field)
     settings = ctx.settings
-    end = end or now
-    start = start or end - timedelta(days=settings.dashboard_default_days)
+    end = (end or now).astimezone(UTC)  # the API answers in UTC
+    start = (start or end - timedelta(days=settings.dashboard_default_days)).astimezone(UTC)
     if start > end:
         raise BadRequest("dashboard_period_order", field="from")
     if end - start > timedelta(days=settings.dashboard_max_days):
@@ -160,6 +160,7 @@ async def dashboard(
 async def compute(ctx: Context, region: Region, span: Period, now: datetime) -> Dashboard:
     """The figures of `region` over `span`, as of `now`. `ctx.viewer` must be allowed to read
     the region's dashboard; which allowed viewer it is changes nothing (see policy)."""
+    RegionByIdLoader(ctx).prime(region.id, region)
     cohort = FilterValue(
         region_id=to_global_id("Region", region.id),
         reported_from=span.start,
