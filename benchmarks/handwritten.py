@@ -11,6 +11,8 @@ event loop, the middleware and the database:
                                  request's `variables` (first, after, filter)
     POST /raw/counts[?grouped=1] `COUNTS_QUERY`'s answer (`GROUPED_QUERY`'s with grouped=1):
                                  one GROUP BY status
+    POST /raw/dashboard          `DASHBOARD_QUERY`'s answer (regionId, from, to): the same
+                                 figures in 6 statements of its own SQL (`Raw.dashboard`)
     GET  /raw/stats              statements run and connections taken so far (JSON)
 
 Each runs what a hand-written endpoint of the same data would: the token looked up with the
@@ -36,8 +38,10 @@ import base64
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from fractions import Fraction
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import make_url
 from starlette.requests import Request
@@ -48,6 +52,7 @@ from core.config import Settings
 from core.http import JSON, encode
 from core.media import signed_url
 from core.permissions import path_end
+from core.sqltime import LocalDays
 
 # The GraphQL side of each endpoint: `queries.py` posts these to /graphql and the same
 # variables to /raw/..., and compares the bytes.
@@ -122,6 +127,63 @@ def from_cursor(value: str) -> int:
     if prefix != "k":
         raise ValueError(value)
     return int(pk)
+
+
+# --- the dashboard ---------------------------------------------------------------------
+
+FILTER_FIELDS = (
+    "regionId statuses categories levels overdue reportedFrom reportedTo everAccepted "
+    "everResolved latestRatings escalatedTo deadlineOutcomes"
+)
+DASHBOARD_QUERY = f"""query Dashboard($regionId: ID!, $from: DateTime, $to: DateTime) {{
+  dashboard(regionId: $regionId, from: $from, to: $to) {{
+    region {{ id name }} from to
+    reported {{ count filter {{ ...F }} }}
+    byStatus {{ status count filter {{ ...F }} }}
+    byCategory {{ category count filter {{ ...F }} }}
+    byRegion {{ region {{ id name }} count filter {{ ...F }} }}
+    timeToAccept {{ count medianHours p90Hours filter {{ ...F }} }}
+    timeToResolve {{ count medianHours p90Hours filter {{ ...F }} }}
+    satisfaction {{ ratings satisfied rate filter {{ ...F }} satisfiedFilter {{ ...F }} }}
+    onTime {{ closedOnTime closed overdueOpen rate filter {{ ...F }}
+      closedOnTimeFilter {{ ...F }} closedFilter {{ ...F }} overdueOpenFilter {{ ...F }} }}
+    overdueByLevel {{ level count filter {{ ...F }} }}
+    escalationsByLevel {{ level count filter {{ ...F }} }}
+    trend {{ day reported resolved closed }}
+  }}
+}}
+fragment F on IssueFilterValue {{ {FILTER_FIELDS} }}"""
+CATEGORIES = (
+    "ROADS",
+    "WATER",
+    "HEATING",
+    "ENVIRONMENT",
+    "DISPUTE",
+    "AGRICULTURE",
+    "LEGAL_AID",
+    "CONSULTATION",
+    "HOME_SERVICE",
+    "OTHER",
+)
+LEVELS = ("COURTYARD", "VILLAGE", "TOWNSHIP", "COUNTY")
+FINISHED = ("RESOLVED", "CLOSED")
+
+
+def epoch(column: str, postgres: bool) -> str:
+    """Whole seconds since the epoch, as `core.sqltime.epoch_seconds`."""
+    if postgres:
+        return f"CAST(floor(extract(epoch FROM {column})) AS BIGINT)"
+    return f"CAST(strftime('%s', {column}) AS INTEGER)"
+
+
+def hours(n: int, low: int | None, high: int | None, p: int) -> float | None:
+    """percentile_cont between the two order statistics, in hours."""
+    if low is None:
+        return None
+    position = Fraction((n - 1) * p, 100)
+    fraction = position - int(position)
+    exact = low + (high - low) * fraction if fraction and high is not None else Fraction(low)
+    return float(Fraction(exact) / 3600)
 
 
 class Refused(Exception):
@@ -265,6 +327,7 @@ class Raw:
         return [
             Route("/raw/issues", self.issues, methods=["POST"]),
             Route("/raw/counts", self.counts, methods=["POST"]),
+            Route("/raw/dashboard", self.dashboard, methods=["POST"]),
             Route("/raw/stats", self.stats, methods=["GET"]),
         ]
 
@@ -544,6 +607,252 @@ class Raw:
         data = {s.lower(): {"totalCount": by_status.get(s, 0)} for s in STATUSES}
         return Response(encode({"data": data}), media_type=JSON)
 
+    async def dashboard(self, request: Request) -> Response:
+        """`DASHBOARD_QUERY`'s answer: the same figures in 6 statements of hand-written SQL
+        (the viewer, the region and its children, the cohort grouped by status, category,
+        level, overdue and deadline outcome, per-child counts, the timeline's per-issue
+        aggregates with their order statistics, the trend), the JSON assembled here."""
+        db = await self.ready()
+        variables = (await request.json()).get("variables") or {}
+        try:
+            async with db.connection() as conn:
+                viewer = await self.viewer(conn, request)
+                data = await self.figures(conn, viewer, variables)
+        except Refused as refused:
+            return JSONResponse({"errors": [{"message": str(refused)}]}, refused.status)
+        return Response(encode({"data": {"dashboard": data}}), media_type=JSON)
+
+    async def figures(self, conn: Connection, viewer: Viewer, variables: dict) -> dict:
+        pg = conn.db.postgres
+        now = datetime.now(UTC)
+        start, end = (datetime.fromisoformat(variables[k]).astimezone(UTC) for k in ("from", "to"))
+        region_pk = from_global_id(variables["regionId"], "Region")
+        p = Params(pg)
+        regions = await conn.fetch(
+            f"SELECT id, name, path, parent_id FROM regions WHERE id = {p(region_pk)} "
+            f"OR parent_id = {p(region_pk)} ORDER BY id",
+            p,
+        )
+        region = next((r for r in regions if r[0] == region_pk), None)
+        if region is None or not (
+            viewer.admin
+            or any(role in OVERSIGHT and region[2].startswith(path)
+                   for role, path, _ in viewer.grants)
+        ):  # fmt: skip
+            raise Refused(404, "no such region")
+        children = [r for r in regions if r[0] != region_pk]
+        path = region[2]
+
+        def cohort(p: Params) -> str:
+            return (
+                f"{self.visible(viewer, p)} AND i.region_path >= {p(path)} "
+                f"AND i.region_path < {p(path_end(path))} "
+                f"AND i.created_at >= {p(conn.db.timestamp(start))} "
+                f"AND i.created_at < {p(conn.db.timestamp(end))}"
+            )
+
+        # 1. The cohort by status, category, level, overdue now and deadline outcome.
+        p = Params(pg)  # placeholders in the order they appear (SQLite's are positional)
+        due = p(conn.db.timestamp(now))
+        open_ = ", ".join(p(s) for s in sorted(OPEN))
+        finished = ", ".join(p(s) for s in FINISHED)
+        rows = await conn.fetch(
+            "SELECT i.status, i.category, i.level, "
+            f"CASE WHEN i.due_at < {due} AND i.status IN ({open_}) "
+            "THEN 1 ELSE 0 END, "
+            f"CASE WHEN i.status IN ({finished}) THEN CASE WHEN i.due_at IS NULL OR "
+            "i.resolved_at <= i.due_at THEN 1 WHEN i.resolved_at > i.due_at THEN 2 ELSE 0 END "
+            f"ELSE 0 END, count(*) FROM issues i WHERE {cohort(p)} GROUP BY 1, 2, 3, 4, 5",
+            p,
+        )
+        statuses: dict[str, int] = defaultdict(int)
+        categories: dict[str, int] = defaultdict(int)
+        overdue: dict[str, int] = defaultdict(int)
+        outcomes: dict[int, int] = defaultdict(int)
+        for status, category, level, late, outcome, count in rows:
+            statuses[status] += count
+            categories[category] += count
+            overdue[level] += count if late else 0
+            outcomes[outcome] += count
+        reported = sum(statuses.values())
+
+        # 2. Per child region.
+        per_child: dict[int, int] = {}
+        if children:
+            p = Params(pg)
+            rows = await conn.fetch(
+                "SELECT ch.id, count(*) FROM issues i JOIN regions ch ON "
+                f"ch.parent_id = {p(region_pk)} AND i.region_path >= ch.path AND "
+                "i.region_path < substr(ch.path, 1, length(ch.path) - 1) || '0' "
+                f"WHERE {cohort(p)} GROUP BY ch.id",
+                p,
+            )
+            per_child = {pk: count for pk, count in rows}
+
+        # 3. The timeline, per issue: first acceptance, latest resolution, latest rating,
+        # escalations per level; then their sums and the durations' order statistics.
+        p = Params(pg)
+        esc = ", ".join(
+            f"MAX(CASE WHEN e.kind = 'ESCALATED' AND e.level = '{lv}' THEN 1 ELSE 0 END) "
+            f"AS esc_{lv.lower()}"
+            for lv in LEVELS
+        )
+        rows = await conn.fetch(
+            f"WITH c AS (SELECT i.id, i.created_at FROM issues i WHERE {cohort(p)}), "
+            "ev AS (SELECT e.issue_id, "
+            "MIN(CASE WHEN e.from_status = 'SUBMITTED' AND e.to_status = 'ACCEPTED' "
+            "THEN e.at END) AS accepted, "
+            "MAX(CASE WHEN e.kind = 'RESOLVED' THEN e.at END) AS resolved, "
+            f"MAX(CASE WHEN e.kind = 'RATED' THEN e.id END) AS rated, {esc} "
+            "FROM issue_events e JOIN c ON c.id = e.issue_id GROUP BY e.issue_id), "
+            "d AS (SELECT 'a' AS k, "
+            f"{epoch('ev.accepted', pg)} - {epoch('c.created_at', pg)} AS s "
+            "FROM ev JOIN c ON c.id = ev.issue_id WHERE ev.accepted IS NOT NULL "
+            f"UNION ALL SELECT 'r', {epoch('ev.resolved', pg)} - {epoch('c.created_at', pg)} "
+            "FROM ev JOIN c ON c.id = ev.issue_id WHERE ev.resolved IS NOT NULL), "
+            "o AS (SELECT k, s, row_number() OVER (PARTITION BY k ORDER BY s) - 1 AS i, "
+            "count(*) OVER (PARTITION BY k) AS n FROM d) "
+            "SELECT k, n, "
+            "MAX(CASE WHEN i = (n - 1) * 50 / 100 THEN s END), "
+            "MAX(CASE WHEN i = (n - 1) * 50 / 100 + 1 THEN s END), "
+            "MAX(CASE WHEN i = (n - 1) * 90 / 100 THEN s END), "
+            "MAX(CASE WHEN i = (n - 1) * 90 / 100 + 1 THEN s END) FROM o GROUP BY k, n "
+            "UNION ALL SELECT 't', count(ev.rated), "
+            "SUM(CASE WHEN r.rating >= 4 THEN 1 ELSE 0 END), "
+            + ", ".join(f"SUM(esc_{lv.lower()})" for lv in LEVELS[1:])
+            + " FROM ev LEFT JOIN issue_events r ON r.id = ev.rated",
+            p,
+        )
+        durations: dict[str, tuple[int, float | None, float | None]] = {
+            "a": (0, None, None),
+            "r": (0, None, None),
+        }
+        ratings = satisfied = 0
+        escalations = dict.fromkeys(LEVELS, 0)
+        for k, n, *values in rows:
+            if k == "t":
+                ratings, satisfied = int(n or 0), int(values[0] or 0)
+                for lv, count in zip(LEVELS[1:], values[1:], strict=True):
+                    escalations[lv] = int(count or 0)
+            else:
+                durations[k] = (n, hours(n, values[0], values[1], 50),
+                                hours(n, values[2], values[3], 90))  # fmt: skip
+
+        # 4. The trend, per day of TIME_ZONE.
+        local = LocalDays(ZoneInfo(self.settings.time_zone), start, end)
+        days = local.days()
+        by_day: dict[date, tuple[int, int, int]] = {}
+        if days:
+            offsets = local.offsets()
+
+            def day(column: str) -> str:
+                seconds = epoch(column, pg)
+                if len(offsets) == 1:
+                    return f"({seconds} + {offsets[0][1]}) / 86400"
+                cases = " ".join(f"WHEN {seconds} < {at} THEN {before}" for (at, _), (_, before)
+                                 in zip(offsets[1:], offsets, strict=False))  # fmt: skip
+                return f"({seconds} + CASE {cases} ELSE {offsets[-1][1]} END) / 86400"
+
+            p = Params(pg)
+            rows = await conn.fetch(
+                f"SELECT d, SUM(a), SUM(b), SUM(c) FROM (SELECT {day('i.created_at')} AS d, "
+                f"1 AS a, 0 AS b, 0 AS c FROM issues i WHERE {cohort(p)} UNION ALL "
+                f"SELECT {day('e.at')}, 0, CASE WHEN e.kind = 'RESOLVED' THEN 1 ELSE 0 END, "
+                "CASE WHEN e.to_status = 'CLOSED' THEN 1 ELSE 0 END FROM issue_events e "
+                f"JOIN issues i ON i.id = e.issue_id WHERE {cohort(p)} "
+                f"AND e.at >= {p(conn.db.timestamp(start))} AND e.at < {p(conn.db.timestamp(end))} "
+                "AND (e.kind = 'RESOLVED' OR e.to_status = 'CLOSED')) x GROUP BY d",
+                p,
+            )
+            by_day = {local.number(int(d)): (int(a), int(b), int(c)) for d, a, b, c in rows}
+
+        # The answer, keys in the query's order.
+        region_id = global_id("Region", region_pk)
+
+        def flt(**set_: Any) -> dict:
+            out: dict[str, Any] = {
+                "regionId": region_id,
+                "statuses": None,
+                "categories": None,
+                "levels": None,
+                "overdue": None,
+                "reportedFrom": start.isoformat(),
+                "reportedTo": end.isoformat(),
+                "everAccepted": None,
+                "everResolved": None,
+                "latestRatings": None,
+                "escalatedTo": None,
+                "deadlineOutcomes": None,
+            }
+            out.update(set_)
+            return out
+
+        def duration(key: str, **set_: Any) -> dict:
+            n, median, p90 = durations[key]
+            return {"count": n, "medianHours": median, "p90Hours": p90, "filter": flt(**set_)}
+
+        on_time, late, overdue_open = outcomes[1], outcomes[2], sum(overdue.values())
+        closed = on_time + late
+        return {
+            "region": {"id": region_id, "name": region[1]},
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "reported": {"count": reported, "filter": flt()},
+            "byStatus": [
+                {"status": s, "count": statuses.get(s, 0), "filter": flt(statuses=[s])}
+                for s in STATUSES
+            ],
+            "byCategory": [
+                {"category": c, "count": categories.get(c, 0), "filter": flt(categories=[c])}
+                for c in CATEGORIES
+            ],
+            "byRegion": [
+                {
+                    "region": {"id": global_id("Region", pk), "name": name},
+                    "count": per_child.get(pk, 0),
+                    "filter": flt(regionId=global_id("Region", pk)),
+                }
+                for pk, name, _, _ in children
+            ],
+            "timeToAccept": duration("a", everAccepted=True),
+            "timeToResolve": duration("r", everResolved=True),
+            "satisfaction": {
+                "ratings": ratings,
+                "satisfied": satisfied,
+                "rate": satisfied / ratings if ratings else None,
+                "filter": flt(latestRatings=[1, 2, 3, 4, 5]),
+                "satisfiedFilter": flt(latestRatings=[4, 5]),
+            },
+            "onTime": {
+                "closedOnTime": on_time,
+                "closed": closed,
+                "overdueOpen": overdue_open,
+                "rate": on_time / (closed + overdue_open) if closed + overdue_open else None,
+                "filter": flt(deadlineOutcomes=["ON_TIME", "LATE", "OVERDUE"]),
+                "closedOnTimeFilter": flt(deadlineOutcomes=["ON_TIME"]),
+                "closedFilter": flt(deadlineOutcomes=["ON_TIME", "LATE"]),
+                "overdueOpenFilter": flt(deadlineOutcomes=["OVERDUE"]),
+            },
+            "overdueByLevel": [
+                {"level": lv, "count": overdue.get(lv, 0), "filter": flt(overdue=True, levels=[lv])}
+                for lv in LEVELS
+            ],
+            "escalationsByLevel": [
+                {"level": lv, "count": escalations[lv], "filter": flt(escalatedTo=[lv])}
+                for lv in LEVELS
+            ],
+            "trend": [
+                dict(
+                    zip(
+                        ("day", "reported", "resolved", "closed"),
+                        (d.isoformat(), *by_day.get(d, (0, 0, 0))),
+                        strict=True,
+                    )
+                )
+                for d in days
+            ],
+        }
+
 
 def create(settings: Settings | None = None):
     """The real app (`server.create_app`) with the hand-written routes in front."""
@@ -568,4 +877,13 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-__all__ = ["COUNTS_QUERY", "GROUPED_QUERY", "PAGE_QUERY", "STATS", "TOTAL_QUERY", "Raw", "create"]
+__all__ = [
+    "COUNTS_QUERY",
+    "DASHBOARD_QUERY",
+    "GROUPED_QUERY",
+    "PAGE_QUERY",
+    "STATS",
+    "TOTAL_QUERY",
+    "Raw",
+    "create",
+]

@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.queries [--backend postgres|sqlite] [--scale 1]
                                            [--database-url URL] [--n 50] [--warmup 5]
                                            [--accounts 5] [--quick] [--json FILE]
-                                           [--profile DIR] [--keep]
+                                           [--profile DIR] [--keep] [--only TEXT]
 
 Without `--database-url`, builds a county (`benchmarks.county`, `--scale`) into a database of
 its own (PostgreSQL: `bench_queries_<pid>` on `--postgres-server`, dropped at the end unless
@@ -59,6 +59,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,13 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from benchmarks import county
-from benchmarks.handwritten import COUNTS_QUERY, GROUPED_QUERY, PAGE_QUERY, TOTAL_QUERY
+from benchmarks.handwritten import (
+    COUNTS_QUERY,
+    DASHBOARD_QUERY,
+    GROUPED_QUERY,
+    PAGE_QUERY,
+    TOTAL_QUERY,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TICK = os.sysconf("SC_CLK_TCK")
@@ -443,6 +450,29 @@ def scenarios_of(
                 seats("county_officials", {}),
             )
         )
+    # The county dashboard (`dashboard`, where the schema has it), for the county, a busy
+    # township and a busy village, over the 30 days before now (the same for both sides).
+    if "dashboard(" in client.http.get("/schema.graphql").text:
+        end = datetime.now(UTC).replace(microsecond=0)
+        period = {"from": (end - timedelta(days=30)).isoformat(), "to": end.isoformat()}
+
+        def regional(role: str) -> list[Seat]:
+            return [
+                Seat(s["account"], tokens[s["account"]],
+                     {"regionId": to_global_id("Region", s["region"]), **period},
+                     s.get("name", ""))
+                for s in manifest[role]
+            ]  # fmt: skip
+
+        out += [
+            Scenario(f"{who}: dashboard (30 days)", DASHBOARD_QUERY, "/raw/dashboard",
+                     regional(role))
+            for who, role in (
+                ("county official", "county_officials"),
+                ("township official (busy township)", "township_officials_busy"),
+                ("village official (busy village)", "village_officials_busy"),
+            )
+        ]  # fmt: skip
     return out
 
 
@@ -550,6 +580,8 @@ def measure(
     client = Client(f"http://127.0.0.1:{port}")
     try:
         scenarios = scenarios_of(manifest, tokens, client)
+        if args.only:
+            scenarios = [s for s in scenarios if args.only in s.name]
         for number, scenario in enumerate(scenarios, start=1):
             size, listed = check(client, scenario, folder)
             for i in range(args.warmup):
@@ -698,6 +730,7 @@ def run(argv: list[str] | None = None, log: Callable[[str], None] = print) -> Ru
     parser.add_argument("--json", help="write every figure here")
     parser.add_argument("--profile", help="py-spy profiles of each /graphql series, here")
     parser.add_argument("--keep", action="store_true", help="keep the database built")
+    parser.add_argument("--only", help="only the requests whose name holds this, e.g. dashboard")
     args = parser.parse_args(argv)
     quick = args.quick
     args.scale = args.scale if args.scale is not None else (0.02 if quick else 1.0)

@@ -33,6 +33,11 @@ EXPECTED = [
     "county official: page 10 (after a cursor)",
     "county official: dashboard, counts by status (8 aliased totalCount)",
 ]
+DASHBOARDS = [
+    "county official: dashboard (30 days)",
+    "township official (busy township): dashboard (30 days)",
+    "village official (busy village): dashboard (30 days)",
+]
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -47,6 +52,7 @@ def test_every_request_answers_the_hand_written_bytes(backend: str, tmp_path: Pa
     expected = list(EXPECTED)
     if "issueCounts(" in (ROOT / "schema.graphql").read_text():  # the grouped count, once there
         expected.append("county official: dashboard, issueCounts(groupBy: [STATUS])")
+    expected += DASHBOARDS  # the county dashboard (`dashboard`), for three levels
     assert [s.name for s in run.scenarios] == expected, lines
     for scenario in run.scenarios:
         assert scenario.results["identical"], scenario.name
