@@ -80,6 +80,7 @@ from models.issues import (
 )
 from models.regions import Region, RegionLevel
 from resolvers.issues.deadlines import Deadlines, deadlines_from_json
+from resolvers.issues.filters import level_bit
 from resolvers.issues.lifecycle import TOPIC, TRANSITIONS
 from resolvers.issues.sweep import OVERDUE_NOTE
 
@@ -253,6 +254,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "due_at",
         "rating",
         "rating_comment",
+        "first_accepted_at",
+        "last_resolved_at",
+        "latest_rating",
+        "escalated_levels",
         "version",
     ),
     "event_log": ("id", "topic", "subject_id", "region_path"),
@@ -386,6 +391,10 @@ class Life:
         self.comment: str | None = None
         self.assignee: int | None = None
         self.duplicate_of: int | None = None
+        self.first_accepted_at: float | None = None  # the history `apply` keeps on the row
+        self.last_resolved_at: float | None = None
+        self.latest_rating: int | None = None
+        self.escalated_levels = 0
         self.version = 1
         self.events: list[Event] = [
             (born, pk, 0, K.REPORTED, None, S.SUBMITTED, None, level, filer, None, None, None,
@@ -436,6 +445,14 @@ class Life:
             self.resolved_at = at
         elif to not in OPEN_STATUSES:
             self.closed_at = at
+        if to is S.ACCEPTED and before is S.SUBMITTED and self.first_accepted_at is None:
+            self.first_accepted_at = at
+        if to is S.RESOLVED:
+            self.last_resolved_at = at
+        if rating is not None:
+            self.latest_rating = rating
+        if t.kind is K.ESCALATED:
+            self.escalated_levels |= level_bit(level)
         if assignee is not None:
             self.assignee = assignee
         if rating is not None and not restart:
@@ -809,6 +826,10 @@ def generate(
                 _dt(life.due),
                 life.rating,
                 life.comment,
+                _dt(life.first_accepted_at),
+                _dt(life.last_resolved_at),
+                life.latest_rating,
+                life.escalated_levels,
                 life.version,
             )
         )

@@ -610,8 +610,8 @@ class Raw:
     async def dashboard(self, request: Request) -> Response:
         """`DASHBOARD_QUERY`'s answer: the same figures in 6 statements of hand-written SQL
         (the viewer, the region and its children, the cohort grouped by status, category,
-        level, overdue and deadline outcome, per-child counts, the timeline's per-issue
-        aggregates with their order statistics, the trend), the JSON assembled here."""
+        level, overdue and deadline outcome, per-child counts, the history kept on the
+        issues with the durations' order statistics, the trend), the JSON assembled here."""
         db = await self.ready()
         variables = (await request.json()).get("variables") or {}
         try:
@@ -689,27 +689,16 @@ class Raw:
             )
             per_child = {pk: count for pk, count in rows}
 
-        # 3. The timeline, per issue: first acceptance, latest resolution, latest rating,
-        # escalations per level; then their sums and the durations' order statistics.
+        # 3. The history kept on each issue (first acceptance, latest resolution and
+        # rating, levels escalated to): sums, and the durations' order statistics.
         p = Params(pg)
-        esc = ", ".join(
-            f"MAX(CASE WHEN e.kind = 'ESCALATED' AND e.level = '{lv}' THEN 1 ELSE 0 END) "
-            f"AS esc_{lv.lower()}"
-            for lv in LEVELS
-        )
         rows = await conn.fetch(
-            f"WITH c AS (SELECT i.id, i.created_at FROM issues i WHERE {cohort(p)}), "
-            "ev AS (SELECT e.issue_id, "
-            "MIN(CASE WHEN e.from_status = 'SUBMITTED' AND e.to_status = 'ACCEPTED' "
-            "THEN e.at END) AS accepted, "
-            "MAX(CASE WHEN e.kind = 'RESOLVED' THEN e.at END) AS resolved, "
-            f"MAX(CASE WHEN e.kind = 'RATED' THEN e.id END) AS rated, {esc} "
-            "FROM issue_events e JOIN c ON c.id = e.issue_id GROUP BY e.issue_id), "
-            "d AS (SELECT 'a' AS k, "
-            f"{epoch('ev.accepted', pg)} - {epoch('c.created_at', pg)} AS s "
-            "FROM ev JOIN c ON c.id = ev.issue_id WHERE ev.accepted IS NOT NULL "
-            f"UNION ALL SELECT 'r', {epoch('ev.resolved', pg)} - {epoch('c.created_at', pg)} "
-            "FROM ev JOIN c ON c.id = ev.issue_id WHERE ev.resolved IS NOT NULL), "
+            "WITH c AS (SELECT i.created_at, i.first_accepted_at, i.last_resolved_at, "
+            f"i.latest_rating, i.escalated_levels FROM issues i WHERE {cohort(p)}), "
+            f"d AS (SELECT 'a' AS k, {epoch('first_accepted_at', pg)} - "
+            f"{epoch('created_at', pg)} AS s FROM c WHERE first_accepted_at IS NOT NULL "
+            f"UNION ALL SELECT 'r', {epoch('last_resolved_at', pg)} - {epoch('created_at', pg)} "
+            "FROM c WHERE last_resolved_at IS NOT NULL), "
             "o AS (SELECT k, s, row_number() OVER (PARTITION BY k ORDER BY s) - 1 AS i, "
             "count(*) OVER (PARTITION BY k) AS n FROM d) "
             "SELECT k, n, "
@@ -717,10 +706,13 @@ class Raw:
             "MAX(CASE WHEN i = (n - 1) * 50 / 100 + 1 THEN s END), "
             "MAX(CASE WHEN i = (n - 1) * 90 / 100 THEN s END), "
             "MAX(CASE WHEN i = (n - 1) * 90 / 100 + 1 THEN s END) FROM o GROUP BY k, n "
-            "UNION ALL SELECT 't', count(ev.rated), "
-            "SUM(CASE WHEN r.rating >= 4 THEN 1 ELSE 0 END), "
-            + ", ".join(f"SUM(esc_{lv.lower()})" for lv in LEVELS[1:])
-            + " FROM ev LEFT JOIN issue_events r ON r.id = ev.rated",
+            "UNION ALL SELECT 't', count(latest_rating), "
+            "SUM(CASE WHEN latest_rating >= 4 THEN 1 ELSE 0 END), "
+            + ", ".join(
+                f"SUM(CASE WHEN escalated_levels & {1 << rank} <> 0 THEN 1 ELSE 0 END)"
+                for rank in range(1, len(LEVELS))
+            )
+            + " FROM c",
             p,
         )
         durations: dict[str, tuple[int, float | None, float | None]] = {
@@ -754,17 +746,21 @@ class Raw:
                 return f"({seconds} + CASE {cases} ELSE {offsets[-1][1]} END) / 86400"
 
             p = Params(pg)
-            rows = await conn.fetch(
-                f"SELECT d, SUM(a), SUM(b), SUM(c) FROM (SELECT {day('i.created_at')} AS d, "
-                f"1 AS a, 0 AS b, 0 AS c FROM issues i WHERE {cohort(p)} UNION ALL "
-                f"SELECT {day('e.at')}, 0, CASE WHEN e.kind = 'RESOLVED' THEN 1 ELSE 0 END, "
-                "CASE WHEN e.to_status = 'CLOSED' THEN 1 ELSE 0 END FROM issue_events e "
-                f"JOIN issues i ON i.id = e.issue_id WHERE {cohort(p)} "
-                f"AND e.at >= {p(conn.db.timestamp(start))} AND e.at < {p(conn.db.timestamp(end))} "
-                "AND (e.kind = 'RESOLVED' OR e.to_status = 'CLOSED')) x GROUP BY d",
-                p,
+            sql = (
+                f"SELECT 0, {day('i.created_at')} AS d, count(*) FROM issues i "
+                f"WHERE {cohort(p)} GROUP BY d UNION ALL "
+                f"SELECT 1, {day('i.last_resolved_at')} AS d, count(*) FROM issues i "
+                f"WHERE {cohort(p)} AND i.last_resolved_at >= {p(conn.db.timestamp(start))} "
+                f"AND i.last_resolved_at < {p(conn.db.timestamp(end))} GROUP BY d UNION ALL "
+                f"SELECT 2, {day('i.closed_at')} AS d, count(*) FROM issues i "
+                f"WHERE {cohort(p)} AND i.status = {p('CLOSED')} "
+                f"AND i.closed_at >= {p(conn.db.timestamp(start))} "
+                f"AND i.closed_at < {p(conn.db.timestamp(end))} GROUP BY d"
             )
-            by_day = {local.number(int(d)): (int(a), int(b), int(c)) for d, a, b, c in rows}
+            counted: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0])
+            for which, d, n in await conn.fetch(sql, p):
+                counted[local.number(int(d))][which] = int(n)
+            by_day = {d: (v[0], v[1], v[2]) for d, v in counted.items()}
 
         # The answer, keys in the query's order.
         region_id = global_id("Region", region_pk)

@@ -120,6 +120,14 @@ class Issue(Base):
     # Merged into this parent issue (`mergeIssues`): while the child is open, the parent is
     # worked instead of it, and the parent's resolution resolves it.
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id"), index=True)
+    # The timeline's history, kept on the row by `lifecycle.apply` with each event and never
+    # cleared by a restart (the stamps above are): the first acceptance (at any level), the
+    # latest resolution and rating, and the levels escalated to (a bit per level's rank).
+    # Dashboards and IssueFilter's history fields read these; the log stays the record.
+    first_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    latest_rating: Mapped[int | None] = mapped_column(Integer)
+    escalated_levels: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Bumped by every change; writers compare-and-set on it, so two workers
     # (or two officials) never apply conflicting changes to the same issue.
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -129,11 +129,11 @@ class DashboardDay:
     day: date = strawberry.field(description="The day.")
     reported: int = strawberry.field(description="The period's issues reported that day.")
     resolved: int = strawberry.field(
-        description="Resolutions of the period's issues that day (an issue resolved again "
-        "after reopening counts each time)."
+        description="The period's issues whose latest resolution was that day."
     )
     closed: int = strawberry.field(
-        description="The period's issues closed that day by their reporter's rating."
+        description="The period's issues closed that day by their reporter's rating (and "
+        "CLOSED still)."
     )
 
 

@@ -9,8 +9,10 @@ use the same SQL conditions: resolvers/issues/filters.py). The trend's days are 
 `TIME_ZONE`'s days of the period.
 
 Statements, whatever the region's size: the grouped counts of `issueCounts` (status and
-category in one, child regions, overdue by level), the region's children, one statement of
-conditional counts, escalations by level, both durations' order statistics, and the trend.
+category in one, child regions), the region's children, one statement of conditional counts
+(durations' counts, ratings, deadlines, overdue and escalations by level), both durations'
+order statistics, and the trend. Each is one pass over the cohort's rows: what an issue went
+through is kept on its row (`Issue.first_accepted_at`, ...), not read from the timeline.
 """
 
 from __future__ import annotations
@@ -22,14 +24,14 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select, union_all
+from sqlalchemy import and_, case, func, literal_column, select, union_all
 
 from core.context import Context
 from core.errors import BadRequest, not_found
 from core.ids import to_global_id
 from core.sqltime import LocalDays, epoch_seconds, integer_division
 from models.base import utcnow
-from models.issues import Issue, IssueCategory, IssueEvent, IssueEventKind, IssueStatus
+from models.issues import Issue, IssueCategory, IssueStatus
 from models.regions import LEVEL_ORDER, Region, RegionLevel
 from resolvers.dashboards import policy
 from resolvers.issues import filters
@@ -178,13 +180,8 @@ async def compute(ctx: Context, region: Region, span: Period, now: datetime) -> 
         if children
         else {}
     )
-    overdue = _sums(
-        await issue_counts(ctx, cohort.but(overdue=True), [CountKey.LEVEL], now=now), "level"
-    )
-
     base, _ = await filtered(ctx, cohort, now=now)
     counts = await _conditional_counts(ctx, base, now)
-    escalations = await _escalations(ctx, base)
     durations = await _durations(ctx, base)
     trend = await _trend(ctx, base, span)
 
@@ -231,11 +228,13 @@ async def compute(ctx: Context, region: Region, span: Period, now: datetime) -> 
             overdue_open_filter=cohort.but(deadline_outcomes=(D.OVERDUE,)),
         ),
         overdue_by_level=[
-            Keyed(level, overdue.get(level, 0), cohort.but(overdue=True, levels=(level,)))
+            Keyed(
+                level, counts[f"overdue_{level.value}"], cohort.but(overdue=True, levels=(level,))
+            )
             for level in _levels()
         ],
         escalations_by_level=[
-            Keyed(level, escalations.get(level, 0), cohort.but(escalated_to=(level,)))
+            Keyed(level, counts[f"escalated_{level.value}"], cohort.but(escalated_to=(level,)))
             for level in _levels()
         ],
         trend=trend,
@@ -259,14 +258,17 @@ async def _conditional_counts(ctx: Context, base: Any, now: datetime) -> dict[st
     """The cohort's issues meeting each condition, counted in one statement; the conditions
     are the ones `IssueFilter` applies for the figure's filter."""
     conditions = {
-        "accepted": filters.ever(filters.accepted_event()),
-        "resolved": filters.ever(filters.resolved_event()),
+        "accepted": filters.ever_accepted(),
+        "resolved": filters.ever_resolved(),
         "rated": filters.latest_rating_in(filters.RATINGS),
         "satisfied": filters.latest_rating_in(filters.SATISFIED_RATINGS),
         "on_time": filters.deadline_outcomes((D.ON_TIME,), now),
         "closed": filters.deadline_outcomes((D.ON_TIME, D.LATE), now),
         "overdue": filters.deadline_outcomes((D.OVERDUE,), now),
     }
+    for level in _levels():
+        conditions[f"overdue_{level.value}"] = and_(filters.overdue(now), Issue.level == level)
+        conditions[f"escalated_{level.value}"] = filters.escalated_to((level,))
     columns = [
         func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name)
         for name, cond in conditions.items()
@@ -275,28 +277,19 @@ async def _conditional_counts(ctx: Context, base: Any, now: datetime) -> dict[st
     return {name: int(value) for name, value in zip(conditions, row, strict=True)}
 
 
-async def _escalations(ctx: Context, base: Any) -> dict[RegionLevel, int]:
-    """Per level, the cohort's issues escalated to it at least once."""
-    stmt = (
-        base.join(IssueEvent, IssueEvent.issue_id == Issue.id)
-        .where(IssueEvent.kind == IssueEventKind.ESCALATED)
-        .with_only_columns(IssueEvent.level, func.count(Issue.id.distinct()))
-        .group_by(IssueEvent.level)
-    )
-    return {level: count for level, count in await ctx.reads.rows(stmt)}
-
-
 async def _durations(ctx: Context, base: Any) -> dict[str, tuple[float | None, float | None]]:
     """Median and 90th percentile, in hours, of the time from report to first acceptance
     and to latest resolution: the order statistics in SQL (row_number over whole seconds),
     the interpolation between the two neighbours in Python, as `percentile_cont` does."""
-    acceptance, resolution = filters.first_acceptance(), filters.last_resolution()
     parts = [
-        base.join(sub, sub.c.issue_id == Issue.id).with_only_columns(
+        base.where(stamp.is_not(None)).with_only_columns(
             literal_column(f"'{name}'").label("k"),
-            (epoch_seconds(sub.c.at) - epoch_seconds(Issue.created_at)).label("s"),
+            (epoch_seconds(stamp) - epoch_seconds(Issue.created_at)).label("s"),
         )
-        for name, sub in (("accept", acceptance), ("resolve", resolution))
+        for name, stamp in (
+            ("accept", Issue.first_accepted_at),
+            ("resolve", Issue.last_resolved_at),
+        )
     ]
     seconds = union_all(*parts).subquery("seconds")
     ranked = select(
@@ -327,41 +320,43 @@ async def _durations(ctx: Context, base: Any) -> dict[str, tuple[float | None, f
 
 
 async def _trend(ctx: Context, base: Any, span: Period) -> list[Day]:
-    """Per day of the period (TIME_ZONE): the cohort's issues reported, and its RESOLVED
-    events and events that CLOSED an issue (a rating of 3 or more) on that day."""
+    """Per day of the period (TIME_ZONE): the cohort's issues reported that day, those whose
+    latest resolution was that day, and those closed by their reporter's rating that day."""
     local = LocalDays(ZoneInfo(ctx.settings.time_zone), span.start, span.end)
     days = local.days()
     if not days:
         return []
-    zero: ColumnElement[int] = literal_column("0")
-    one: ColumnElement[int] = literal_column("1")
-    reported = base.with_only_columns(
-        local.day_of(Issue.created_at).label("d"),
-        one.label("reported"),
-        zero.label("resolved"),
-        zero.label("closed"),
-        maintain_column_froms=True,
-    )
-    resolved = IssueEvent.kind == IssueEventKind.RESOLVED
-    closed = IssueEvent.to_status == IssueStatus.CLOSED
-    later = (
-        base.join(IssueEvent, IssueEvent.issue_id == Issue.id)
-        .where(
-            and_(IssueEvent.at >= span.start, IssueEvent.at < span.end),
-            or_(resolved, closed),
+
+    def per_day(name: str, stamp: Any, *where: Any) -> Any:
+        day = local.day_of(stamp)
+        return (
+            base.where(*where)
+            .with_only_columns(literal_column(f"'{name}'").label("k"), day.label("d"), func.count())
+            .group_by(day)
         )
-        .with_only_columns(
-            local.day_of(IssueEvent.at).label("d"),
-            zero.label("reported"),
-            case((resolved, 1), else_=0).label("resolved"),
-            case((closed, 1), else_=0).label("closed"),
+
+    def within(stamp: Any) -> Any:
+        return and_(stamp >= span.start, stamp < span.end)
+
+    parts = [
+        per_day("reported", Issue.created_at),
+        per_day("resolved", Issue.last_resolved_at, within(Issue.last_resolved_at)),
+        per_day(
+            "closed",
+            Issue.closed_at,
+            Issue.status == IssueStatus.CLOSED,
+            within(Issue.closed_at),
+        ),
+    ]
+    counted: dict[date, dict[str, int]] = {}
+    for k, d, n in await ctx.reads.rows(union_all(*parts)):
+        counted.setdefault(local.number(int(d)), {})[k] = int(n)
+    return [
+        Day(
+            day,
+            counted.get(day, {}).get("reported", 0),
+            counted.get(day, {}).get("resolved", 0),
+            counted.get(day, {}).get("closed", 0),
         )
-    )
-    both = union_all(reported, later).subquery("happened")
-    rows = await ctx.reads.rows(
-        select(
-            both.c.d, func.sum(both.c.reported), func.sum(both.c.resolved), func.sum(both.c.closed)
-        ).group_by(both.c.d)
-    )
-    by_day = {local.number(int(d)): (int(a), int(b), int(c)) for d, a, b, c in rows}
-    return [Day(day, *by_day.get(day, (0, 0, 0))) for day in days]
+        for day in days
+    ]

@@ -1,11 +1,13 @@
-"""The SQL conditions of `IssueFilter`'s history fields: what an issue went through, read
-from its timeline (`issue_events`), and how it met its deadline.
+"""The SQL conditions of `IssueFilter`'s history fields: what an issue went through, and
+how it met its deadline.
 
 `issues(filter)` and `issueCounts(filter)` apply them (resolvers/issues/queries.py), and the
 dashboards count with the very same expressions (resolvers/dashboards/queries.py), so a
 figure and the list behind it cannot disagree. A reopened issue's stamps and rating are
-cleared on its row (docs/architecture.md, "The issue lifecycle"); the timeline keeps them,
-so "was it ever accepted", "its latest rating" and "was it escalated" are asked of the log.
+cleared on its row (docs/architecture.md, "The issue lifecycle"); its history is not: the
+first acceptance, latest resolution and rating and the levels escalated to are kept on the
+row by `lifecycle.apply` with each event of the timeline (`Issue.first_accepted_at`, ...),
+so they are read without a pass over the timeline.
 """
 
 from __future__ import annotations
@@ -16,21 +18,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, and_, literal_column, or_
 
-from models.issues import (
-    OPEN_STATUSES,
-    Issue,
-    IssueCategory,
-    IssueEvent,
-    IssueEventKind,
-    IssueStatus,
-)
+from models.issues import OPEN_STATUSES, Issue, IssueCategory, IssueStatus
 from models.regions import RegionLevel
 
 S = IssueStatus
-K = IssueEventKind
 # Resolved and not reopened since: the issues whose deadline is judged by their resolution.
 FINISHED = (S.RESOLVED, S.CLOSED)
 SATISFIED_RATINGS = (4, 5)
@@ -43,40 +36,37 @@ class DeadlineOutcome(enum.Enum):
     OVERDUE = "OVERDUE"
 
 
-def accepted_event() -> ColumnElement[bool]:
-    """An event that accepted the issue: SUBMITTED to ACCEPTED (`acceptIssue`, or
-    `assignIssue` on an issue still waiting), at any level."""
-    return and_(IssueEvent.from_status == S.SUBMITTED, IssueEvent.to_status == S.ACCEPTED)
+def level_bit(level: RegionLevel) -> int:
+    """The bit of `Issue.escalated_levels` that stands for `level`."""
+    return 1 << level.rank
 
 
-def resolved_event() -> ColumnElement[bool]:
-    return IssueEvent.kind == K.RESOLVED
+def ever_accepted() -> ColumnElement[bool]:
+    """Accepted at least once (`acceptIssue`, or `assignIssue` on a waiting issue), at any
+    level; a reopening does not undo it."""
+    return Issue.first_accepted_at.is_not(None)
 
 
-def ever(event: ColumnElement[bool]) -> ColumnElement[bool]:
-    """The issue's timeline holds an event meeting `event`."""
-    return exists().where(IssueEvent.issue_id == Issue.id, event)
+def ever_resolved() -> ColumnElement[bool]:
+    return Issue.last_resolved_at.is_not(None)
 
 
 def latest_rating_in(ratings: Iterable[int]) -> ColumnElement[bool]:
-    """The reporter's latest rating (the newest RATED event: a low rating reopens the issue
-    and clears it from the row, not from the log) is one of `ratings`."""
-    newer = aliased(IssueEvent)
-    return exists().where(
-        IssueEvent.issue_id == Issue.id,
-        IssueEvent.kind == K.RATED,
-        IssueEvent.rating.in_(list(ratings)),
-        ~exists().where(
-            newer.issue_id == IssueEvent.issue_id,
-            newer.kind == K.RATED,
-            newer.id > IssueEvent.id,
-        ),
-    )
+    """The reporter's latest rating (a low rating reopens the issue and clears `rating`, not
+    `latest_rating`) is one of `ratings`."""
+    return Issue.latest_rating.in_(list(ratings))
 
 
 def escalated_to(levels: Iterable[RegionLevel]) -> ColumnElement[bool]:
     """Escalated at least once (`escalateIssue`, or the overdue sweep) to one of `levels`."""
-    return ever(and_(IssueEvent.kind == K.ESCALATED, IssueEvent.level.in_(list(levels))))
+    mask = 0
+    for level in levels:
+        mask |= level_bit(level)
+    return escalated_mask(mask) != 0
+
+
+def escalated_mask(mask: int) -> ColumnElement[int]:
+    return Issue.escalated_levels.op("&")(literal_column(str(int(mask))))
 
 
 def overdue(now: datetime) -> ColumnElement[bool]:
@@ -98,26 +88,6 @@ def deadline_outcome(outcome: DeadlineOutcome, now: datetime) -> ColumnElement[b
 
 def deadline_outcomes(outcomes: Iterable[DeadlineOutcome], now: datetime) -> ColumnElement[bool]:
     return or_(*(deadline_outcome(o, now) for o in dict.fromkeys(outcomes)))
-
-
-def first_acceptance():
-    """Per issue, its first acceptance (issue_id, at): a subquery to join."""
-    return (
-        select(IssueEvent.issue_id, func.min(IssueEvent.at).label("at"))
-        .where(accepted_event())
-        .group_by(IssueEvent.issue_id)
-        .subquery("first_acceptance")
-    )
-
-
-def last_resolution():
-    """Per issue, its latest resolution (issue_id, at): a subquery to join."""
-    return (
-        select(IssueEvent.issue_id, func.max(IssueEvent.at).label("at"))
-        .where(resolved_event())
-        .group_by(IssueEvent.issue_id)
-        .subquery("last_resolution")
-    )
 
 
 @dataclass(frozen=True)

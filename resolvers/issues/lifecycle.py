@@ -22,6 +22,7 @@ from models.base import utcnow
 from models.issues import OPEN_STATUSES, Issue, IssueEvent, IssueEventKind, IssueStatus
 from resolvers.issues import policy
 from resolvers.issues.deadlines import Deadlines
+from resolvers.issues.filters import level_bit
 
 S = IssueStatus
 K = IssueEventKind
@@ -201,6 +202,14 @@ async def apply(
         values["resolved_at"] = now
     elif to not in OPEN_STATUSES:
         values["closed_at"] = now
+    if to is S.ACCEPTED and issue.status is S.SUBMITTED and issue.first_accepted_at is None:
+        values["first_accepted_at"] = now
+    if to is S.RESOLVED:
+        values["last_resolved_at"] = now
+    if rating is not None:
+        values["latest_rating"] = rating
+    if t.kind is K.ESCALATED:
+        values["escalated_levels"] = (issue.escalated_levels or 0) | level_bit(level)
     if assignee_id is not None:
         values["assignee_id"] = assignee_id
     if rating is not None and not restart:  # a low rating reopens: it lives on in the log

@@ -154,12 +154,12 @@ def history_conditions(flt: Any, now: datetime) -> list[ColumnElement[bool]]:
         out.append(Issue.created_at >= flt.reported_from)
     if flt.reported_to is not None:
         out.append(Issue.created_at < flt.reported_to)
-    for wanted, event in (
-        (flt.ever_accepted, filters.accepted_event()),
-        (flt.ever_resolved, filters.resolved_event()),
+    for wanted, happened in (
+        (flt.ever_accepted, filters.ever_accepted()),
+        (flt.ever_resolved, filters.ever_resolved()),
     ):
         if wanted is not None:
-            out.append(filters.ever(event) if wanted else ~filters.ever(event))
+            out.append(happened if wanted else ~happened)
     if flt.latest_ratings is not None:
         out.append(filters.latest_rating_in(flt.latest_ratings))
     if flt.escalated_to is not None:
