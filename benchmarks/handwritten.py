@@ -172,7 +172,7 @@ FINISHED = ("RESOLVED", "CLOSED")
 def epoch(column: str, postgres: bool) -> str:
     """Whole seconds since the epoch, as `core.sqltime.epoch_seconds`."""
     if postgres:
-        return f"CAST(floor(extract(epoch FROM {column})) AS BIGINT)"
+        return f"CAST(floor(date_part('epoch', {column})) AS BIGINT)"
     return f"CAST(strftime('%s', {column}) AS INTEGER)"
 
 
@@ -679,15 +679,20 @@ class Raw:
         # 2. Per child region.
         per_child: dict[int, int] = {}
         if children:
+            # The path segment after the region's path is the child's id.
+            rest = f"substr(i.region_path, {len(path) + 1})"
+            segment = (
+                f"split_part({rest}, '/', 1)"
+                if pg
+                else f"substr({rest}, 1, instr({rest}, '/') - 1)"
+            )
             p = Params(pg)
             rows = await conn.fetch(
-                "SELECT ch.id, count(*) FROM issues i JOIN regions ch ON "
-                f"ch.parent_id = {p(region_pk)} AND i.region_path >= ch.path AND "
-                "i.region_path < substr(ch.path, 1, length(ch.path) - 1) || '0' "
-                f"WHERE {cohort(p)} GROUP BY ch.id",
+                f"SELECT {segment} AS child, count(*) FROM issues i WHERE {cohort(p)} "
+                "GROUP BY child",
                 p,
             )
-            per_child = {pk: count for pk, count in rows}
+            per_child = {int(child): count for child, count in rows if child}
 
         # 3. The history kept on each issue (first acceptance, latest resolution and
         # rating, levels escalated to): sums, and the durations' order statistics.

@@ -10,10 +10,12 @@ written with these.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, func
+from sqlalchemy import ColumnElement, Integer, and_, func, literal_column
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.functions import FunctionElement
 
 from core.identity import Viewer
 from models.accounts import Role
@@ -58,6 +60,35 @@ def under_region(
     """SQL: `under`, where the region's path is a column too (a join: each region's rows)."""
     end = func.substr(region_path, 1, func.length(region_path) - 1).concat("0")
     return and_(column >= region_path, column < end)
+
+
+class child_of(FunctionElement[int]):
+    """SQL: the id of the child of the region at `region_path` that a row under it is in
+    (the path segment after `region_path`: a path's segments are its regions' ids), or NULL
+    for a row of the region itself. Grouping by it is a hash of each row, where joining the
+    children by path range compares every row with every child."""
+
+    type = Integer()
+    name = "child_of"
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[str] | QueryableAttribute[str], region_path: str):
+        if not region_path.endswith("/"):
+            raise ValueError(f"not a region path: {region_path!r}")
+        super().__init__(column, literal_column(str(len(region_path) + 1)))
+
+
+@compiles(child_of)
+def _child_of_pg(element: Any, compiler: Any, **kw: Any) -> str:
+    column, start = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(NULLIF(split_part(substr({column}, {start}), '/', 1), '') AS INTEGER)"
+
+
+@compiles(child_of, "sqlite")
+def _child_of_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    column, start = (compiler.process(c, **kw) for c in element.clauses)
+    rest = f"substr({column}, {start})"
+    return f"CAST(NULLIF(substr({rest}, 1, instr({rest}, '/') - 1), '') AS INTEGER)"
 
 
 def path_end(region_path: str) -> str:

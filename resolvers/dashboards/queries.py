@@ -41,6 +41,7 @@ from resolvers.regions import ChildrenByRegionIdLoader, RegionByIdLoader, requir
 
 D = DeadlineOutcome
 PERCENTILES = (50, 90)
+DURATIONS = ("accept", "resolve")
 
 
 @dataclass(frozen=True)
@@ -279,35 +280,39 @@ async def _conditional_counts(ctx: Context, base: Any, now: datetime) -> dict[st
 
 async def _durations(ctx: Context, base: Any) -> dict[str, tuple[float | None, float | None]]:
     """Median and 90th percentile, in hours, of the time from report to first acceptance
-    and to latest resolution: the order statistics in SQL (row_number over whole seconds),
-    the interpolation between the two neighbours in Python, as `percentile_cont` does."""
-    parts = [
-        base.where(stamp.is_not(None)).with_only_columns(
-            literal_column(f"'{name}'").label("k"),
-            (epoch_seconds(stamp) - epoch_seconds(Issue.created_at)).label("s"),
-        )
-        for name, stamp in (
-            ("accept", Issue.first_accepted_at),
-            ("resolve", Issue.last_resolved_at),
-        )
-    ]
-    seconds = union_all(*parts).subquery("seconds")
-    ranked = select(
-        seconds.c.k,
-        seconds.c.s,
-        (func.row_number().over(partition_by=seconds.c.k, order_by=seconds.c.s) - 1).label("i"),
-        func.count().over(partition_by=seconds.c.k).label("n"),
-    ).subquery("ranked")
-    picks = []
-    for p in PERCENTILES:
-        low = integer_division((ranked.c.n - 1) * p, 100)
-        picks.append(func.max(case((ranked.c.i == low, ranked.c.s))))
-        picks.append(func.max(case((ranked.c.i == low + 1, ranked.c.s))))
-    rows = await ctx.reads.rows(
-        select(ranked.c.k, ranked.c.n, *picks).group_by(ranked.c.k, ranked.c.n)
-    )
+    and to latest resolution, in one pass over the cohort: the order statistics in SQL
+    (row_number over whole seconds, the issues without one ranked last), the interpolation
+    between the two neighbours in Python, as `percentile_cont` does."""
+    created = epoch_seconds(Issue.created_at)
+    seconds = base.with_only_columns(
+        (epoch_seconds(Issue.first_accepted_at) - created).label("accept"),
+        (epoch_seconds(Issue.last_resolved_at) - created).label("resolve"),
+    ).subquery("seconds")
+    ranked_columns = []
+    for name in DURATIONS:
+        value = seconds.c[name]
+        rank = func.row_number().over(order_by=(value.is_(None), value)) - 1
+        ranked_columns += [
+            value,
+            rank.label(f"{name}_i"),
+            func.count(value).over().label(f"{name}_n"),
+        ]
+    ranked = select(*ranked_columns).subquery("ranked")
+    columns = []
+    for name in DURATIONS:
+        value, i, n = ranked.c[name], ranked.c[f"{name}_i"], ranked.c[f"{name}_n"]
+        columns.append(func.max(n))
+        for p in PERCENTILES:
+            low = integer_division((n - 1) * p, 100)
+            columns.append(func.max(case((and_(value.is_not(None), i == low), value))))
+            columns.append(func.max(case((and_(value.is_not(None), i == low + 1), value))))
+    row = (await ctx.reads.rows(select(*columns)))[0]
     out: dict[str, tuple[float | None, float | None]] = {}
-    for k, n, *values in rows:
+    width = 1 + 2 * len(PERCENTILES)
+    for k, name in enumerate(DURATIONS):
+        n, *values = row[k * width : (k + 1) * width]
+        if not n:
+            continue
         hours = []
         for j, p in enumerate(PERCENTILES):
             low, high = values[2 * j], values[2 * j + 1]
@@ -315,7 +320,7 @@ async def _durations(ctx: Context, base: Any) -> dict[str, tuple[float | None, f
             fraction = position - int(position)
             exact = low + (high - low) * fraction if fraction and high is not None else low
             hours.append(float(Fraction(exact) / 3600))
-        out[k] = (hours[0], hours[1])
+        out[name] = (hours[0], hours[1])
     return out
 
 

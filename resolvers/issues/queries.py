@@ -8,15 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, not_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Select, func, not_, select
 
 from core.context import Context
 from core.errors import BadRequest
 from core.identity import Viewer
 from core.ids import parse_id
 from core.pagination import Page, paginate
-from core.permissions import readable, under, under_region
+from core.permissions import child_of, readable, under
 from models.base import utcnow
 from models.issues import Issue, IssueCategory, IssueStatus
 from models.regions import Region, RegionLevel
@@ -83,12 +82,9 @@ async def issue_counts(
     if CountKey.REGION in keys:
         if region is None:
             raise BadRequest("region_required", field="groupBy")
-        child = aliased(Region)
-        stmt = stmt.outerjoin(
-            child,
-            and_(child.parent_id == region.id, under_region(Issue.region_path, child.path)),
-        )
-        columns[CountKey.REGION] = child.id
+        # The child a row is in, from its path (no join: a hash per row, not a comparison
+        # with every child); issues of the region itself have none.
+        columns[CountKey.REGION] = child_of(Issue.region_path, region.path)
     grouped = [columns[k] for k in keys]
     counted = stmt.with_only_columns(*grouped, func.count(), maintain_column_froms=True)
     rows = await ctx.reads.rows(counted.group_by(*grouped).order_by(*grouped))
