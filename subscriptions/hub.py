@@ -556,7 +556,7 @@ class Hub:
 class _Pending:
     """Matching entries of one summarized spec key, waiting for their summary."""
 
-    __slots__ = ("entry", "groups", "last", "spec", "subject", "task", "topic")
+    __slots__ = ("entry", "groups", "spec", "subject", "task", "topic")
 
     def __init__(self, spec: Summarized, topic: Topic) -> None:
         self.spec = spec
@@ -564,7 +564,6 @@ class _Pending:
         self.groups: set[Group] = set()
         self.entry: LogEntry | None = None
         self.subject: Any = None
-        self.last = 0.0
         self.task: asyncio.Task | None = None
 
 
@@ -573,10 +572,10 @@ class Coalescer:
     `coalesce_seconds`, shared by every group of the key.
 
     The first matching entry after a quiet interval is summarized at once; entries arriving
-    while it is computed, or within the interval after it, wait until the interval has passed
-    and are summarized together, as of the newest. Each summary is rendered per audience like
-    any entry (`Hub.deliver`) under the newest entry's id. Per worker: with several workers,
-    each summarizes for its own subscribers.
+    while it is computed and pushed, or within the interval after the push, wait until the
+    interval has passed and are summarized together, as of the newest. Each summary is
+    rendered per audience like any entry (`Hub.deliver`) under the newest entry's id. Per
+    worker: with several workers, each summarizes for its own subscribers.
     """
 
     def __init__(self, hub: Hub) -> None:
@@ -597,18 +596,17 @@ class Coalescer:
         pending.entry, pending.subject = entry, subject
 
     async def _run(self, key: tuple, pending: _Pending) -> None:
-        loop = asyncio.get_running_loop()
         interval = pending.spec.coalesce_seconds
         try:
             while pending.groups:
                 groups, pending.groups = pending.groups, set()
                 entry, subject = pending.entry, pending.subject
-                pending.last = loop.time()
                 live = [g for g in groups if self.hub.groups.get(g.key) is g]
                 if live and entry is not None:
                     await self._summarize(pending, entry, subject, live)
-                # Hold the key for the rest of the interval: what comes meanwhile waits.
-                await asyncio.sleep(max(0.0, pending.last + interval - loop.time()))
+                # Hold the key for an interval after the push: what comes meanwhile waits, so
+                # pushes are an interval apart however long a computation takes.
+                await asyncio.sleep(interval)
         finally:
             if self.pending.get(key) is pending:
                 del self.pending[key]
