@@ -426,7 +426,7 @@ def create_app(settings: Settings | None = None) -> App:
                 "/regions/{id:path}/issue-events.csv",
                 issue_export_endpoint(settings, db, "issue-events"),
             ),
-            Route("/dashboard", dashboard_page_endpoint()),
+            Route("/dashboard", dashboard_page_endpoint(settings.time_zone)),
             Mount("/dashboard/assets", StaticFiles(directory=DASHBOARD_ASSETS), name="dashboard"),
             Mount("/graphiql", StaticFiles(directory=STATIC / "graphiql"), name="graphiql"),
         ],

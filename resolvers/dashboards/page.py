@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 from pathlib import Path
 
 from starlette.requests import Request
@@ -29,17 +30,19 @@ def integrity(path: Path) -> str:
     return "sha384-" + base64.b64encode(hashlib.sha384(path.read_bytes()).digest()).decode()
 
 
-def render() -> str:
-    """index.html with each `{{integrity:<asset>}}` replaced by that file's SRI hash."""
+def render(time_zone: str) -> str:
+    """index.html with each `{{integrity:<asset>}}` replaced by that file's SRI hash, and
+    `{{time_zone}}` by `TIME_ZONE`: the page's periods start at that zone's midnights, the
+    days the dashboard's trend counts, wherever the browser is."""
     page = (FOLDER / "index.html").read_text()
     for asset in ("dashboard.js", "dashboard.css"):
         page = page.replace(f"{{{{integrity:{asset}}}}}", integrity(ASSETS / asset))
-    return page
+    return page.replace("{{time_zone}}", html.escape(time_zone))
 
 
-def dashboard_page_endpoint():
+def dashboard_page_endpoint(time_zone: str):
     """The page, rendered once (its assets do not change while the server runs)."""
-    page = render()
+    page = render(time_zone)
     headers = {
         "Content-Security-Policy": CSP,
         "Cache-Control": "no-cache",

@@ -87,7 +87,6 @@ const state = {
   refreshTimer: null,
   lastCursor: null,
   figureStop: null,
-  livePushes: false,
   trend: null,
   loads: 0,
 };
@@ -194,9 +193,6 @@ const DASHBOARD = `query($regionId: ID!, $from: DateTime, $to: DateTime) {
 // Fresh figures pushed by the server when an issue in scope changes (at most one a second).
 const DASHBOARD_UPDATED = `subscription($regionId: ID!, $from: DateTime, $to: DateTime) {
   dashboardUpdated(regionId: $regionId, from: $from, to: $to) ${DASHBOARD_SELECTION} }`;
-// Until the server has `dashboard`: the counts `issueCounts` gives (all time, per status).
-const COUNTS = `query($filter: IssueFilter) {
-  issueCounts(filter: $filter, groupBy: [STATUS]) { status count } }`;
 const ISSUE_FIELDS = "id number title status level dueAt createdAt region { name }";
 const ISSUES = `query($filter: IssueFilter, $first: Int) {
   issues(filter: $filter, first: $first) { totalCount edges { node { ${ISSUE_FIELDS} } } } }`;
@@ -284,33 +280,47 @@ async function start() {
 
 // --- region and period -------------------------------------------------------------------------
 
+// Days are the county's (`TIME_ZONE`, which the server writes into the page), as the
+// dashboard's trend counts them, wherever the browser is.
+const ZONE = document.body.dataset.timeZone || "Asia/Shanghai";
+
 function day(date) {
   const pad = (n) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  return `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}`;
+}
+
+// The date (as a UTC midnight) a day `shift` days from today in the zone.
+function zoneDay(shift = 0) {
+  const today = new Intl.DateTimeFormat("en-CA", { timeZone: ZONE }).format(new Date());
+  const [y, m, d] = today.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d + shift));
+}
+
+// The zone's offset on that day (read at noon), as "+08:00".
+function zoneOffset(date) {
+  const noon = new Date(date.getTime() + 12 * 3600 * 1000);
+  const local = new Date(noon.toLocaleString("en-US", { timeZone: ZONE }));
+  const utc = new Date(noon.toLocaleString("en-US", { timeZone: "UTC" }));
+  const minutes = Math.round((local - utc) / 60000);
+  const abs = Math.abs(minutes);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${minutes >= 0 ? "+" : "-"}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
 function defaultPeriod() {
-  const today = new Date();
-  const start = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 29);
-  $("from").value = day(start);
-  $("to").value = day(today);
+  $("from").value = day(zoneDay(-29));
+  $("to").value = day(zoneDay(0));
 }
 
-// The period's instants with the browser's offset: [from's midnight, the day after `to`).
+// The period's instants: [from's midnight, the day after `to`), midnights of the zone.
 function period() {
-  const offset = (date) => {
-    const minutes = -date.getTimezoneOffset();
-    const sign = minutes >= 0 ? "+" : "-";
-    const abs = Math.abs(minutes);
-    return `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
-  };
   const [fy, fm, fd] = $("from").value.split("-").map(Number);
   const [ty, tm, td] = $("to").value.split("-").map(Number);
-  const start = new Date(fy, fm - 1, fd);
-  const end = new Date(ty, tm - 1, td + 1);
+  const start = new Date(Date.UTC(fy, fm - 1, fd));
+  const end = new Date(Date.UTC(ty, tm - 1, td + 1));
   return {
-    from: `${day(start)}T00:00:00${offset(start)}`,
-    to: `${day(end)}T00:00:00${offset(end)}`,
+    from: `${day(start)}T00:00:00${zoneOffset(start)}`,
+    to: `${day(end)}T00:00:00${zoneOffset(end)}`,
   };
 }
 
@@ -418,22 +428,14 @@ async function reload() {
 
 async function loadFigures(ticket) {
   const here = current();
-  let data;
-  try {
-    data = await gql(DASHBOARD, { regionId: here.id, ...period() });
-  } catch (error) {
-    if (error.code === "GRAPHQL_VALIDATION_FAILED" || /dashboard/.test(error.message)) {
-      return loadCounts(ticket);
-    }
-    throw error;
-  }
+  const data = await gql(DASHBOARD, { regionId: here.id, ...period() });
   if (ticket !== state.loads) return;
   renderDashboard(data.dashboard);
 }
 
 function renderDashboard(d) {
   $("region-name").textContent = d.region.name;
-  $("asof").textContent = `${t("asOf")} ${new Date(d.asOf).toLocaleString(state.lang === "en" ? "en-GB" : "zh-CN")}`;
+  $("asof").textContent = `${t("asOf")} ${new Date(d.asOf).toLocaleString(state.lang === "en" ? "en-GB" : "zh-CN", { timeZone: ZONE })}`;
   const open = d.byStatus.filter((s) => OPEN.includes(s.status));
   const openCount = open.reduce((sum, s) => sum + s.count, 0);
   const openFilter = { ...cleanFilter(d.reported.filter), statuses: OPEN };
@@ -456,21 +458,6 @@ function renderDashboard(d) {
   levelTable(d.overdueByLevel, d.escalationsByLevel);
   state.trend = d.trend;
   trendChart($("trend"), d.trend);
-}
-
-async function loadCounts(ticket) {
-  const here = current();
-  const data = await gql(COUNTS, { filter: { regionId: here.id } });
-  if (ticket !== state.loads) return;
-  $("region-name").textContent = here.name;
-  $("asof").textContent = `${t("asOf")} ${new Date().toLocaleString(state.lang === "en" ? "en-GB" : "zh-CN")}`;
-  const total = data.issueCounts.reduce((sum, c) => sum + c.count, 0);
-  const open = data.issueCounts.filter((c) => OPEN.includes(c.status)).reduce((s, c) => s + c.count, 0);
-  $("figures").replaceChildren(
-    figure("reported", t("figReported"), total, "", { regionId: here.id }, "primary"),
-    figure("open", t("figOpen"), open, "", { regionId: here.id, statuses: OPEN }),
-  );
-  bars($("by-status"), data.issueCounts.map((c) => [c.status, c.count, { regionId: here.id, statuses: [c.status] }]));
 }
 
 function bars(box, items) {
@@ -560,7 +547,8 @@ function trendChart(box, days) {
   }
   const every = Math.max(1, Math.ceil(days.length / 8));
   days.forEach((d, i) => {
-    if (i % every === 0 || i === days.length - 1) {
+    // Every `every`-th day and the last, but no regular label crowding the last one.
+    if ((i % every === 0 && days.length - 1 - i >= every / 2) || i === days.length - 1) {
       const anchor = i === 0 ? "start" : i === days.length - 1 ? "end" : "middle";
       chart.append(svg("text", { x: x(i), y: height - 8, class: "tick", "text-anchor": anchor }, d.day.slice(5)));
     }
@@ -583,7 +571,7 @@ function trendChart(box, days) {
 // --- lists ----------------------------------------------------------------------------------
 
 function issueRows(table, edges) {
-  const when = (iso) => (iso ? new Date(iso).toLocaleString(state.lang === "en" ? "en-GB" : "zh-CN", { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }) : "—");
+  const when = (iso) => (iso ? new Date(iso).toLocaleString(state.lang === "en" ? "en-GB" : "zh-CN", { timeZone: ZONE, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }) : "—");
   table.replaceChildren(
     el("thead", {}, el("tr", {}, el("th", {}, t("number")), el("th", {}, t("titleCol")), el("th", {}, t("region")), el("th", {}, t("status")), el("th", {}, t("due")))),
     el(
@@ -671,11 +659,9 @@ function stopLive() {
   state.figureStop = null;
 }
 
-// The figures, live: `dashboardUpdated` for the region and period. A server without it (or
-// refusing it) leaves the page reloading the figures after each status change instead.
+// The figures, live: `dashboardUpdated` for the region and period (at most one push a second).
 function watchFigures() {
   if (state.figureStop) state.figureStop();
-  state.livePushes = false;
   const variables = { regionId: current().id, ...period() };
   const key = JSON.stringify(variables);
   state.figureStop = state.client.subscribe(
@@ -683,22 +669,20 @@ function watchFigures() {
     {
       next: ({ data, errors }) => {
         if (errors && errors.length) {
-          state.livePushes = false;
+          $("board-error").textContent = errors.map((e) => e.message).join("; ");
           return;
         }
-        state.livePushes = true;
         if (data && data.dashboardUpdated && key === JSON.stringify({ regionId: current().id, ...period() })) {
           renderDashboard(data.dashboardUpdated);
           document.body.dataset.pushes = String(Number(document.body.dataset.pushes || 0) + 1);
         }
       },
-      error: () => {
-        state.livePushes = false;
+      error: (error) => {
+        $("board-error").textContent = error.message || String(error);
       },
       complete: () => {},
     },
   );
-  state.livePushes = true; // until refused
 }
 
 function watch(after = null) {
@@ -731,7 +715,7 @@ function onStatusChange(event) {
   if (document.querySelector(`#stream li[data-event="${CSS.escape(event.id)}"]`)) return; // replayed
   state.lastCursor = event.cursor;
   $("stream-empty").hidden = true;
-  const time = new Date(event.at).toLocaleTimeString(state.lang === "en" ? "en-GB" : "zh-CN");
+  const time = new Date(event.at).toLocaleTimeString(state.lang === "en" ? "en-GB" : "zh-CN", { timeZone: ZONE });
   const change = event.fromStatus && event.fromStatus !== event.toStatus
     ? `${name(event.fromStatus)} → ${name(event.toStatus)}`
     : name(event.toStatus);
@@ -748,10 +732,10 @@ function onStatusChange(event) {
   list.prepend(item);
   while (list.children.length > STREAM_SIZE) list.lastElementChild.remove();
   setTimeout(() => item.classList.remove("new"), 2500);
-  // The overdue list (and, without `dashboardUpdated`, the figures) move with the stream:
-  // one reload for a burst of changes.
+  // The overdue list moves with the stream (the figures come by `dashboardUpdated`): one
+  // reload for a burst of changes.
   clearTimeout(state.refreshTimer);
-  state.refreshTimer = setTimeout(() => (state.livePushes ? reloadOverdue() : reload()), 700);
+  state.refreshTimer = setTimeout(reloadOverdue, 700);
 }
 
 // --- exports --------------------------------------------------------------------------------
