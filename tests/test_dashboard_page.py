@@ -174,6 +174,28 @@ def test_the_county_official_watches_a_report_arrive_without_reload(
         overdue, 20
     )
 
+    # The common demands the API finds for the county, the demo's heating burst among them;
+    # a row opens the list of its issues.
+    demands = api.ok(
+        "query($r: ID!) { commonDemands(regionId: $r, first: 5) { edges { node { "
+        "suggestedTitle category size } } } }",
+        {"r": county},
+        as_=COUNTY,
+    )["commonDemands"]["edges"]
+    assert any(d["node"]["category"] == "HEATING" and d["node"]["size"] >= 5 for d in demands)
+    rows = browser.evaluate(
+        "[...document.querySelectorAll('#demands tbody tr')]"
+        ".map(r => [r.cells[0].textContent, Number(r.dataset.size)])"
+    )
+    assert rows == [[d["node"]["suggestedTitle"], d["node"]["size"]] for d in demands]
+    browser.evaluate("document.querySelector('#demands tbody tr').click()")
+    browser.wait_for("!document.getElementById('list-card').hidden", "a demand's issues")
+    assert (
+        browser.evaluate("document.querySelectorAll('#list tbody tr').length")
+        == (demands[0]["node"]["size"])
+    )
+    browser.evaluate("document.getElementById('list-close').click(); window.scrollTo(0, 0)")
+
     # A resident files a report through the API: the page shows it without reload. The first
     # may come before the page's subscription has joined (subscribing is asynchronous), so
     # report again until one arrives, as tests/live_client.py's until_live does.

@@ -21,6 +21,8 @@ const TEXT = {
     level: "层级", overdueCol: "逾期", escalated: "升级", number: "编号", titleCol: "标题",
     due: "期限", status: "状态", listOf: "{name}：共 {n} 条", more: "仅显示前 {n} 条",
     notSignedIn: "请先登录。", exportFailed: "导出失败：", useDashboard: "统计",
+    demands: "共性诉求", demandsHint: "相似的未办结诉求（同类、相邻或相近、措辞相似），可合并办理。",
+    demandTitle: "诉求", category: "类别", size: "件数", villages: "涉及村", keywords: "关键词",
   },
   en: {
     title: "Issue dashboard", period: "Period", signOut: "Sign out", signInTitle: "Sign in",
@@ -42,6 +44,10 @@ const TEXT = {
     escalated: "Escalated", number: "No.", titleCol: "Title", due: "Due", status: "Status",
     listOf: "{name}: {n} issues", more: "first {n} shown", notSignedIn: "Sign in first.",
     exportFailed: "Export failed: ", useDashboard: "Statistics",
+    demands: "Common demands",
+    demandsHint: "Open issues that look like one problem (same category, nearby, similar wording): merge them to handle them once.",
+    demandTitle: "Demand", category: "Category", size: "Issues", villages: "Villages",
+    keywords: "Keywords",
   },
 };
 
@@ -196,6 +202,11 @@ const DASHBOARD_UPDATED = `subscription($regionId: ID!, $from: DateTime, $to: Da
 const ISSUE_FIELDS = "id number title status level dueAt createdAt region { name }";
 const ISSUES = `query($filter: IssueFilter, $first: Int) {
   issues(filter: $filter, first: $first) { totalCount edges { node { ${ISSUE_FIELDS} } } } }`;
+// Groups of similar open issues (officials only: others get FORBIDDEN and no card).
+const DEMANDS = `query($regionId: ID!, $first: Int) {
+  commonDemands(regionId: $regionId, first: $first) { totalCount edges { node {
+    category size suggestedTitle keywords villages { name }
+    issues(first: ${LIST_SIZE}) { totalCount edges { node { ${ISSUE_FIELDS} } } } } } } }`;
 const EXPORT_URL = `query($regionId: ID!, $from: DateTime!, $to: DateTime!, $layout: IssueExportLayout) {
   issueExportUrl(regionId: $regionId, from: $from, to: $to, layout: $layout) }`;
 const STATUS_CHANGED = `subscription($regionId: ID!, $after: String) {
@@ -418,7 +429,7 @@ async function reload() {
   document.body.dataset.state = "loading";
   document.body.dataset.period = JSON.stringify(period());
   try {
-    await Promise.all([loadFigures(ticket), loadOverdue(ticket)]);
+    await Promise.all([loadFigures(ticket), loadOverdue(ticket), loadDemands(ticket)]);
     if (ticket === state.loads) document.body.dataset.state = "ready";
   } catch (error) {
     $("board-error").textContent = error.message;
@@ -592,9 +603,10 @@ function issueRows(table, edges) {
   );
 }
 
-async function reloadOverdue() {
+// The lists that move with status changes (the figures come by `dashboardUpdated`).
+async function reloadLists() {
   try {
-    await loadOverdue(state.loads);
+    await Promise.all([loadOverdue(state.loads), loadDemands(state.loads)]);
   } catch (error) {
     $("board-error").textContent = error.message;
   }
@@ -607,13 +619,50 @@ async function loadOverdue(ticket) {
   issueRows($("overdue"), data.issues.edges);
 }
 
+async function loadDemands(ticket) {
+  let data;
+  try {
+    data = await gql(DEMANDS, { regionId: current().id, first: 5 });
+  } catch (error) {
+    if (error.code !== "FORBIDDEN") throw error;
+    if (ticket === state.loads) $("demands-card").hidden = true;
+    return;
+  }
+  if (ticket !== state.loads) return;
+  const demands = data.commonDemands;
+  $("demands-card").hidden = false;
+  $("demands-count").textContent = String(demands.totalCount);
+  $("demands").replaceChildren(
+    el("thead", {}, el("tr", {}, ...["demandTitle", "category", "size", "villages", "keywords"].map((k) => el("th", k === "size" ? { class: "num" } : {}, t(k))))),
+    el(
+      "tbody",
+      {},
+      demands.edges.map(({ node }) =>
+        el(
+          "tr",
+          { class: "clickable", dataset: { size: String(node.size) }, onclick: () => showList(node.suggestedTitle, node.issues) },
+          el("td", {}, node.suggestedTitle),
+          el("td", {}, name(node.category)),
+          el("td", { class: "num" }, String(node.size)),
+          el("td", {}, node.villages.map((v) => v.name).join("、")),
+          el("td", {}, node.keywords.join(" · ")),
+        ),
+      ),
+    ),
+  );
+}
+
 async function openList(label, filter) {
   const data = await gql(ISSUES, { filter: cleanFilter(filter), first: LIST_SIZE });
-  const n = data.issues.totalCount;
+  showList(label, data.issues);
+}
+
+function showList(label, issues) {
+  const n = issues.totalCount;
   let title = t("listOf", { name: label, n });
   if (n > LIST_SIZE) title += `（${t("more", { n: LIST_SIZE })}）`;
   $("list-title").textContent = title;
-  issueRows($("list"), data.issues.edges);
+  issueRows($("list"), issues.edges);
   $("list-card").hidden = false;
   $("list-card").scrollIntoView({ block: "nearest" });
 }
@@ -732,10 +781,10 @@ function onStatusChange(event) {
   list.prepend(item);
   while (list.children.length > STREAM_SIZE) list.lastElementChild.remove();
   setTimeout(() => item.classList.remove("new"), 2500);
-  // The overdue list moves with the stream (the figures come by `dashboardUpdated`): one
+  // The overdue list and the common demands move with the stream (the figures come by `dashboardUpdated`): one
   // reload for a burst of changes.
   clearTimeout(state.refreshTimer);
-  state.refreshTimer = setTimeout(reloadOverdue, 700);
+  state.refreshTimer = setTimeout(reloadLists, 700);
 }
 
 // --- exports --------------------------------------------------------------------------------
