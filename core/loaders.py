@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import select
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
@@ -17,6 +18,7 @@ from core.pagination import EMPTY, Page, Span, pages_by_parent
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+C = TypeVar("C")
 
 
 class Loader(DataLoader[K, V], Generic[K, V]):
@@ -45,6 +47,28 @@ class Loader(DataLoader[K, V], Generic[K, V]):
 
     async def batch_load(self, keys: list[K]) -> Sequence[V]:
         raise NotImplementedError
+
+
+class ChildrenLoader(Loader[int, list[C]], Generic[C]):
+    """All of each parent's children, by id unless `order` says otherwise: one statement
+    for a whole batch of parents. A subclass names `entity`, its `parent` column (the
+    table's column, as for `ChildPagesLoader`) and, if some children are not listed, the
+    `where` conditions. Lists that can grow without bound page instead (ChildPagesLoader)."""
+
+    entity: Any
+    parent: Any
+    order: tuple[Any, ...] = ()
+    where: tuple[Any, ...] = ()
+
+    async def batch_load(self, keys: list[int]) -> Sequence[list[C]]:
+        order = self.order or (self.entity.__table__.c.id,)
+        rows = await self.reads.all(
+            select(self.entity)
+            .where(self.parent.in_(keys), *self.where)
+            .order_by(self.parent, *order)
+        )
+        attribute = self.parent.key
+        return group_by_key(keys, rows, lambda row: getattr(row, attribute))
 
 
 class ChildPagesLoader(Loader[tuple[int, Span], Page]):

@@ -8,7 +8,7 @@ from core import permissions
 from core.context import Context
 from core.errors import BadRequest, not_found
 from core.ids import parse_id
-from core.loaders import Loader, by_key, group_by_key
+from core.loaders import ChildrenLoader, Loader, by_key
 from core.pagination import Page, paginate, slice_page
 from models.regions import Region, RegionLevel
 
@@ -19,12 +19,9 @@ class RegionByIdLoader(Loader[int, Region | None]):
         return by_key(keys, rows, lambda r: r.id)
 
 
-class ChildrenByRegionIdLoader(Loader[int, list[Region]]):
-    async def batch_load(self, keys):
-        rows = await self.reads.all(
-            select(Region).where(Region.parent_id.in_(keys)).order_by(Region.id)
-        )
-        return group_by_key(keys, rows, lambda r: r.parent_id)
+class ChildrenByRegionIdLoader(ChildrenLoader[Region]):
+    entity = Region
+    parent = Region.__table__.c.parent_id
 
 
 async def region(ctx: Context, region_id: str) -> Region | None:

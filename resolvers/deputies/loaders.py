@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from core.loaders import Loader, by_key, group_by_key
+from core.loaders import ChildrenLoader, Loader, by_key
 from models.deputies import (
     Deputy,
     DeputyMessage,
@@ -45,17 +45,12 @@ class DeputyMessageByIdLoader(Loader[int, DeputyMessage | None]):
         return by_key(keys, rows, lambda m: m.id)
 
 
-class MessageEventsByMessageIdLoader(Loader[int, list[DeputyMessageEvent]]):
+class MessageEventsByMessageIdLoader(ChildrenLoader[DeputyMessageEvent]):
     """Each message's whole history, oldest first (a few entries: received, read, replies,
     ...), for a page of messages in one statement."""
 
-    async def batch_load(self, keys):
-        rows = await self.reads.all(
-            select(DeputyMessageEvent)
-            .where(DeputyMessageEvent.message_id.in_(keys))
-            .order_by(DeputyMessageEvent.id)
-        )
-        return group_by_key(keys, rows, lambda e: e.message_id)
+    entity = DeputyMessageEvent
+    parent = DeputyMessageEvent.__table__.c.message_id
 
 
 class InboxCountsByDeputyIdLoader(Loader[int, dict[MessageStatus, int]]):
@@ -80,14 +75,11 @@ class DutyRecordByIdLoader(Loader[int, DutyRecord | None]):
         return by_key(keys, rows, lambda r: r.id)
 
 
-class LinksByRecordIdLoader(Loader[int, list[RecordLink]]):
+class LinksByRecordIdLoader(ChildrenLoader[RecordLink]):
     """The issues and messages each record is about, for a page of records at once."""
 
-    async def batch_load(self, keys):
-        rows = await self.reads.all(
-            select(RecordLink).where(RecordLink.record_id.in_(keys)).order_by(RecordLink.id)
-        )
-        return group_by_key(keys, rows, lambda link: link.record_id)
+    entity = RecordLink
+    parent = RecordLink.__table__.c.record_id
 
 
 class ProfilePhotoByDeputyIdLoader(Loader[int, DeputyPhoto | None]):
@@ -102,9 +94,6 @@ class ProfilePhotoByDeputyIdLoader(Loader[int, DeputyPhoto | None]):
         return by_key(keys, rows, lambda p: p.deputy_id)  # the newest wins
 
 
-class PhotosByRecordIdLoader(Loader[int, list[DeputyPhoto]]):
-    async def batch_load(self, keys):
-        rows = await self.reads.all(
-            select(DeputyPhoto).where(DeputyPhoto.record_id.in_(keys)).order_by(DeputyPhoto.id)
-        )
-        return group_by_key(keys, rows, lambda p: p.record_id)
+class PhotosByRecordIdLoader(ChildrenLoader[DeputyPhoto]):
+    entity = DeputyPhoto
+    parent = DeputyPhoto.__table__.c.record_id

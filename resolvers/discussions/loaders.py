@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from sqlalchemy import func, select
 
-from core.loaders import Loader, by_key, group_by_key
+from core.loaders import ChildrenLoader, Loader, by_key
 from models.discussions import (
     AgendaItem,
     Attendance,
@@ -28,14 +28,10 @@ class DiscussionByIdLoader(Loader[int, Discussion | None]):
         return by_key(keys, rows, lambda d: d.id)
 
 
-class OptionsByDiscussionIdLoader(Loader[int, list[PollOption]]):
-    async def batch_load(self, keys):
-        rows = await self.reads.all(
-            select(PollOption)
-            .where(PollOption.discussion_id.in_(keys))
-            .order_by(PollOption.discussion_id, PollOption.position)
-        )
-        return group_by_key(keys, rows, lambda o: o.discussion_id)
+class OptionsByDiscussionIdLoader(ChildrenLoader[PollOption]):
+    entity = PollOption
+    parent = PollOption.__table__.c.discussion_id
+    order = (PollOption.__table__.c.position,)
 
 
 class TallyByDiscussionIdLoader(Loader[int, dict[int, int]]):
@@ -79,14 +75,9 @@ class BallotByAccountLoader(Loader[tuple[int, int], list[int]]):
         return [sorted(chosen.get(key, [])) for key in keys]
 
 
-class CommentsByDiscussionIdLoader(Loader[int, list[DiscussionComment]]):
-    async def batch_load(self, keys):
-        rows = await self.reads.all(
-            select(DiscussionComment)
-            .where(DiscussionComment.discussion_id.in_(keys))
-            .order_by(DiscussionComment.id)
-        )
-        return group_by_key(keys, rows, lambda c: c.discussion_id)
+class CommentsByDiscussionIdLoader(ChildrenLoader[DiscussionComment]):
+    entity = DiscussionComment
+    parent = DiscussionComment.__table__.c.discussion_id
 
 
 # --- decision meetings ------------------------------------------------------------------
@@ -98,32 +89,22 @@ class MeetingByDiscussionIdLoader(Loader[int, Meeting | None]):
         return by_key(keys, rows, lambda m: m.discussion_id)
 
 
-class AgendaByDiscussionIdLoader(Loader[int, list[AgendaItem]]):
-    async def batch_load(self, keys):
-        rows = await self.reads.all(
-            select(AgendaItem)
-            .where(AgendaItem.discussion_id.in_(keys))
-            .order_by(AgendaItem.discussion_id, AgendaItem.position)
-        )
-        return group_by_key(keys, rows, lambda a: a.discussion_id)
+class AgendaByDiscussionIdLoader(ChildrenLoader[AgendaItem]):
+    entity = AgendaItem
+    parent = AgendaItem.__table__.c.discussion_id
+    order = (AgendaItem.__table__.c.position,)
 
 
-class AttendanceByDiscussionIdLoader(Loader[int, list[Attendance]]):
+class AttendanceByDiscussionIdLoader(ChildrenLoader[Attendance]):
     """Each meeting's attendees, in the order they arrived."""
 
-    async def batch_load(self, keys):
-        rows = await self.reads.all(
-            select(Attendance).where(Attendance.discussion_id.in_(keys)).order_by(Attendance.id)
-        )
-        return group_by_key(keys, rows, lambda a: a.discussion_id)
+    entity = Attendance
+    parent = Attendance.__table__.c.discussion_id
 
 
-class MotionsByDiscussionIdLoader(Loader[int, list[Motion]]):
-    async def batch_load(self, keys):
-        rows = await self.reads.all(
-            select(Motion).where(Motion.discussion_id.in_(keys)).order_by(Motion.id)
-        )
-        return group_by_key(keys, rows, lambda m: m.discussion_id)
+class MotionsByDiscussionIdLoader(ChildrenLoader[Motion]):
+    entity = Motion
+    parent = Motion.__table__.c.discussion_id
 
 
 class MotionTallyByDiscussionIdLoader(Loader[int, dict[int, dict[MotionChoice, int]]]):
@@ -163,13 +144,8 @@ class MotionVotesByAccountLoader(Loader[tuple[int, int], dict[int, MotionChoice]
         return [chosen.get(key, {}) for key in keys]
 
 
-class MinutesByDiscussionIdLoader(Loader[int, list[MinutesRevision]]):
+class MinutesByDiscussionIdLoader(ChildrenLoader[MinutesRevision]):
     """Each meeting's minutes, every version, oldest first (the last is the minutes)."""
 
-    async def batch_load(self, keys):
-        rows = await self.reads.all(
-            select(MinutesRevision)
-            .where(MinutesRevision.discussion_id.in_(keys))
-            .order_by(MinutesRevision.id)
-        )
-        return group_by_key(keys, rows, lambda r: r.discussion_id)
+    entity = MinutesRevision
+    parent = MinutesRevision.__table__.c.discussion_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.loaders import ChildPagesLoader, Loader, by_key, group_by_key
+from core.loaders import ChildPagesLoader, ChildrenLoader, Loader, by_key
 from models.issues import Issue, IssueEvent, Photo
 
 
@@ -21,12 +21,9 @@ class TimelinePageByIssueIdLoader(ChildPagesLoader):
     entity, parent = IssueEvent, IssueEvent.__table__.c.issue_id
 
 
-class PhotosByIssueIdLoader(Loader[int, list[Photo]]):
-    async def batch_load(self, keys):
-        rows = await self.reads.all(
-            select(Photo).where(Photo.issue_id.in_(keys)).order_by(Photo.id)
-        )
-        return group_by_key(keys, rows, lambda p: p.issue_id)
+class PhotosByIssueIdLoader(ChildrenLoader[Photo]):
+    entity = Photo
+    parent = Photo.__table__.c.issue_id
 
 
 class PhotosByEventIdLoader(Loader[tuple[int, int], list[Photo]]):

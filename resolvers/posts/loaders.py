@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from sqlalchemy import func, select
 
-from core.loaders import ChildPagesLoader, Loader, by_key, group_by_key
+from core.loaders import ChildPagesLoader, ChildrenLoader, Loader, by_key
 from models.posts import Comment, Post, PostLike, PostPhoto, PostRevision
 
 
@@ -16,20 +16,14 @@ class PostByIdLoader(Loader[int, Post | None]):
         return by_key(keys, rows, lambda p: p.id)
 
 
-class PhotosByPostIdLoader(Loader[int, list[PostPhoto]]):
-    async def batch_load(self, keys):
-        rows = await self.reads.all(
-            select(PostPhoto).where(PostPhoto.post_id.in_(keys)).order_by(PostPhoto.id)
-        )
-        return group_by_key(keys, rows, lambda p: p.post_id)
+class PhotosByPostIdLoader(ChildrenLoader[PostPhoto]):
+    entity = PostPhoto
+    parent = PostPhoto.__table__.c.post_id
 
 
-class RevisionsByPostIdLoader(Loader[int, list[PostRevision]]):
-    async def batch_load(self, keys):
-        rows = await self.reads.all(
-            select(PostRevision).where(PostRevision.post_id.in_(keys)).order_by(PostRevision.id)
-        )
-        return group_by_key(keys, rows, lambda r: r.post_id)
+class RevisionsByPostIdLoader(ChildrenLoader[PostRevision]):
+    entity = PostRevision
+    parent = PostRevision.__table__.c.post_id
 
 
 class LikeCountByPostIdLoader(Loader[int, int]):
@@ -74,12 +68,9 @@ class LikedByAccountLoader(Loader[tuple[int, int], bool]):
         return [key in liked for key in keys]
 
 
-class RepliesByCommentIdLoader(Loader[int, list[Comment]]):
-    async def batch_load(self, keys):
-        rows = await self.reads.all(
-            select(Comment).where(Comment.parent_id.in_(keys)).order_by(Comment.id)
-        )
-        return group_by_key(keys, rows, lambda c: c.parent_id)
+class RepliesByCommentIdLoader(ChildrenLoader[Comment]):
+    entity = Comment
+    parent = Comment.__table__.c.parent_id
 
 
 class CommentPageByPostIdLoader(ChildPagesLoader):

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, case, func, select
 
-from core.loaders import Loader, by_key, group_by_key
+from core.loaders import ChildrenLoader, Loader, by_key, group_by_key
 from core.permissions import under_region
 from models.accounts import Account, Role, RoleGrant
 from models.base import utcnow
@@ -32,14 +32,10 @@ class CoverByRegionIdLoader(Loader[int, VillageCover | None]):
         return by_key(keys, rows, lambda c: c.region_id)
 
 
-class CommitteeByRegionIdLoader(Loader[int, list[CommitteeMember]]):
-    async def batch_load(self, keys):
-        rows = await self.reads.all(
-            select(CommitteeMember)
-            .where(CommitteeMember.region_id.in_(keys))
-            .order_by(CommitteeMember.region_id, CommitteeMember.position)
-        )
-        return group_by_key(keys, rows, lambda m: m.region_id)
+class CommitteeByRegionIdLoader(ChildrenLoader[CommitteeMember]):
+    entity = CommitteeMember
+    parent = CommitteeMember.__table__.c.region_id
+    order = (CommitteeMember.__table__.c.position,)
 
 
 class GridHeadsByRegionIdLoader(Loader[int, list[Account]]):
