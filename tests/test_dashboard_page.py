@@ -190,10 +190,9 @@ def test_the_county_official_watches_a_report_arrive_without_reload(
     assert rows == [[d["node"]["suggestedTitle"], d["node"]["size"]] for d in demands]
     browser.evaluate("document.querySelector('#demands tbody tr').click()")
     browser.wait_for("!document.getElementById('list-card').hidden", "a demand's issues")
-    assert (
-        browser.evaluate("document.querySelectorAll('#list tbody tr').length")
-        == (demands[0]["node"]["size"])
-    )
+    # Its issues, up to the page's list size (20): other tests may have grown the group.
+    shown = browser.evaluate("document.querySelectorAll('#list tbody tr').length")
+    assert shown == min(demands[0]["node"]["size"], 20)
     browser.evaluate("document.getElementById('list-close').click(); window.scrollTo(0, 0)")
 
     # A resident files a report through the API: the page shows it without reload. The first
