@@ -24,19 +24,22 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal_column, select, union_all
+from sqlalchemy import BigInteger, and_, case, cast, func, literal_column, null, select, union_all
+from sqlalchemy.sql.util import ClauseAdapter
 
 from core.context import Context
 from core.errors import BadRequest, not_found
 from core.ids import to_global_id
+from core.permissions import child_of, under
 from core.sqltime import LocalDays, epoch_seconds, integer_division
 from models.base import utcnow
 from models.issues import Issue, IssueCategory, IssueStatus
 from models.regions import LEVEL_ORDER, Region, RegionLevel
 from resolvers.dashboards import policy
 from resolvers.issues import filters
+from resolvers.issues import policy as issues_policy
 from resolvers.issues.filters import DeadlineOutcome, FilterValue
-from resolvers.issues.queries import CountKey, filtered, issue_counts
+from resolvers.issues.queries import history_conditions
 from resolvers.regions import ChildrenByRegionIdLoader, RegionByIdLoader, require_region
 
 D = DeadlineOutcome
@@ -169,28 +172,17 @@ async def compute(ctx: Context, region: Region, span: Period, now: datetime) -> 
         reported_from=span.start,
         reported_to=span.end,
     )
-    grouped = await issue_counts(ctx, cohort, [CountKey.STATUS, CountKey.CATEGORY], now=now)
-    statuses = _sums(grouped, "status")
-    categories = _sums(grouped, "category")
-    reported = sum(c.count for c in grouped)
-
     children = await ChildrenByRegionIdLoader(ctx).load(region.id)
     RegionByIdLoader(ctx).prime_many({child.id: child for child in children})
-    per_child = (
-        _sums(await issue_counts(ctx, cohort, [CountKey.REGION], now=now), "region_id")
-        if children
-        else {}
-    )
-    base, _ = await filtered(ctx, cohort, now=now)
-    counts = await _conditional_counts(ctx, base, now)
-    durations = await _durations(ctx, base)
-    trend = await _trend(ctx, base, span)
+    figures = await _figures(ctx, region, cohort, span, now)
+    statuses, categories, per_child = figures.statuses, figures.categories, figures.children
+    counts, durations = figures.counts, figures.durations
 
     return Dashboard(
         region=region,
         period=span,
         as_of=now,
-        reported=Figure(reported, cohort),
+        reported=Figure(sum(statuses.values()), cohort),
         by_status=[Keyed(s, statuses.get(s, 0), cohort.but(statuses=(s,))) for s in IssueStatus],
         by_category=[
             Keyed(c, categories.get(c, 0), cohort.but(categories=(c,))) for c in IssueCategory
@@ -238,7 +230,7 @@ async def compute(ctx: Context, region: Region, span: Period, now: datetime) -> 
             Keyed(level, counts[f"escalated_{level.value}"], cohort.but(escalated_to=(level,)))
             for level in _levels()
         ],
-        trend=trend,
+        trend=figures.trend,
     )
 
 
@@ -255,9 +247,169 @@ def _sums(counts: Sequence[Any], key: str) -> dict[Any, int]:
     return out
 
 
-async def _conditional_counts(ctx: Context, base: Any, now: datetime) -> dict[str, int]:
-    """The cohort's issues meeting each condition, counted in one statement; the conditions
-    are the ones `IssueFilter` applies for the figure's filter."""
+@dataclass(frozen=True)
+class Figures:
+    """What one statement over the cohort gives: its counts by status, category and child
+    region, the conditional counts, the durations' percentiles and the trend."""
+
+    statuses: dict[Any, int]
+    categories: dict[Any, int]
+    children: dict[Any, int]
+    counts: dict[str, int]
+    durations: dict[str, tuple[float | None, float | None]]
+    trend: list[Day]
+
+
+# The cohort's columns that the figures read, kept once by the statement's CTE.
+COHORT_COLUMNS = (
+    Issue.status,
+    Issue.category,
+    Issue.level,
+    Issue.region_path,
+    Issue.created_at,
+    Issue.first_accepted_at,
+    Issue.last_resolved_at,
+    Issue.resolved_at,
+    Issue.closed_at,
+    Issue.due_at,
+    Issue.latest_rating,
+    Issue.escalated_levels,
+)
+
+
+def _cohort(ctx: Context, region: Region, cohort: FilterValue, now: datetime) -> Any:
+    """The cohort's rows. For a viewer who may read the region's dashboard the issues
+    policy's condition holds for every issue under the region (see policy), so it is left
+    out: it would only cost a test per row. `issues(filter)` still applies it to each
+    figure's filter, and lists the same issues."""
+    viewer = ctx.require_viewer()
+    where = [under(Issue.region_path, region.path), *history_conditions(cohort, now)]
+    if not policy.can_read_dashboard(viewer, region):
+        where.append(issues_policy.visible_issues(viewer))
+    return select(*COHORT_COLUMNS).where(*where)
+
+
+async def _figures(
+    ctx: Context, region: Region, cohort: FilterValue, span: Period, now: datetime
+) -> Figures:
+    """Every figure in one statement: the cohort read once into a materialized CTE, and one
+    part per grouping over it (UNION ALL), each row `(kind, status, category, child, day,
+    count, values...)`."""
+    rows_cte = _cohort(ctx, region, cohort, now).cte("cohort").prefix_with("MATERIALIZED")
+    adapt = ClauseAdapter(rows_cte).traverse
+
+    def c(expr: Any) -> Any:
+        return adapt(expr)
+
+    conditions = _conditions(now)
+    width = max(len(conditions), 1 + 2 * len(PERCENTILES))
+    nothing = [null()] * 3
+
+    def row(kind: str, keys: list[Any], day: Any, n: Any, values: list[Any]) -> list[Any]:
+        padded = values + [null()] * (width - len(values))
+        return [
+            literal_column(f"'{kind}'").label("kind"),
+            *keys,
+            day,
+            n,
+            *[cast(v, BigInteger) for v in padded],
+        ]
+
+    status, category = rows_cte.c.status, rows_cte.c.category
+    child = c(child_of(Issue.region_path, region.path))
+    grouped = select(
+        *row(
+            "grouped",
+            [status, category, child.label("child")],
+            cast(null(), BigInteger).label("day"),
+            func.count().label("n"),
+            [func.sum(case((c(cond), 1), else_=0)) for cond in conditions.values()],
+        )
+    ).group_by(status, category, child)
+    parts: list[Any] = [grouped]
+
+    local = LocalDays(ZoneInfo(ctx.settings.time_zone), span.start, span.end)
+
+    def within(stamp: Any) -> Any:
+        return and_(stamp >= span.start, stamp < span.end)
+
+    for kind, stamp, where in (
+        ("reported", Issue.created_at, []),
+        ("resolved", Issue.last_resolved_at, [within(Issue.last_resolved_at)]),
+        (
+            "closed",
+            Issue.closed_at,
+            [Issue.status == IssueStatus.CLOSED, within(Issue.closed_at)],
+        ),
+    ):
+        day = c(local.day_of(stamp))
+        parts.append(
+            select(*row(kind, nothing, day, func.count(), []))
+            .select_from(rows_cte)
+            .where(*[c(w) for w in where])
+            .group_by(day)
+        )
+
+    created = epoch_seconds(Issue.created_at)
+    for name, stamp in (
+        ("accept", Issue.first_accepted_at),
+        ("resolve", Issue.last_resolved_at),
+    ):
+        # The order statistics around each percentile's position (n - 1) * p / 100 among
+        # the whole seconds of those that have one; the interpolation in Python.
+        value = c(epoch_seconds(stamp) - created).label("v")
+        ranked = (
+            select(
+                value,
+                (func.row_number().over(order_by=value) - 1).label("i"),
+                func.count().over().label("n"),
+            )
+            .select_from(rows_cte)
+            .where(c(stamp.is_not(None)))
+            .subquery(f"ranked_{name}")
+        )
+        v, i, n = ranked.c.v, ranked.c.i, ranked.c.n
+        values = []
+        for p in PERCENTILES:
+            low = integer_division((n - 1) * p, 100)
+            values.append(func.max(case((i == low, v))))
+            values.append(func.max(case((i == low + 1, v))))
+        parts.append(select(*row(name, nothing, cast(null(), BigInteger), func.max(n), values)))
+
+    statuses: dict[Any, int] = {}
+    categories: dict[Any, int] = {}
+    children: dict[Any, int] = {}
+    counts = dict.fromkeys(conditions, 0)
+    durations: dict[str, tuple[float | None, float | None]] = {}
+    counted: dict[date, dict[str, int]] = {}
+    for kind, s, cat, ch, d, n, *values in await ctx.reads.rows(union_all(*parts)):
+        if kind == "grouped":
+            statuses[s] = statuses.get(s, 0) + n
+            categories[cat] = categories.get(cat, 0) + n
+            if ch is not None:
+                children[ch] = children.get(ch, 0) + n
+            for name, value in zip(conditions, values, strict=False):
+                counts[name] += int(value)
+        elif kind in DURATIONS:
+            if n:
+                durations[kind] = _percentiles(int(n), values)
+        else:
+            counted.setdefault(local.number(int(d)), {})[kind] = int(n)
+    trend = [
+        Day(
+            day,
+            counted.get(day, {}).get("reported", 0),
+            counted.get(day, {}).get("resolved", 0),
+            counted.get(day, {}).get("closed", 0),
+        )
+        for day in local.days()
+    ]
+    return Figures(statuses, categories, children, counts, durations, trend)
+
+
+def _conditions(now: datetime) -> dict[str, Any]:
+    """The conditional counts; each condition is the one `IssueFilter` applies for the
+    figure's filter."""
     conditions = {
         "accepted": filters.ever_accepted(),
         "resolved": filters.ever_resolved(),
@@ -270,98 +422,17 @@ async def _conditional_counts(ctx: Context, base: Any, now: datetime) -> dict[st
     for level in _levels():
         conditions[f"overdue_{level.value}"] = and_(filters.overdue(now), Issue.level == level)
         conditions[f"escalated_{level.value}"] = filters.escalated_to((level,))
-    columns = [
-        func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name)
-        for name, cond in conditions.items()
-    ]
-    row = (await ctx.reads.rows(base.with_only_columns(*columns, maintain_column_froms=True)))[0]
-    return {name: int(value) for name, value in zip(conditions, row, strict=True)}
+    return conditions
 
 
-async def _durations(ctx: Context, base: Any) -> dict[str, tuple[float | None, float | None]]:
-    """Median and 90th percentile, in hours, of the time from report to first acceptance
-    and to latest resolution, in one pass over the cohort: the order statistics in SQL
-    (row_number over whole seconds, the issues without one ranked last), the interpolation
-    between the two neighbours in Python, as `percentile_cont` does."""
-    created = epoch_seconds(Issue.created_at)
-    seconds = base.with_only_columns(
-        (epoch_seconds(Issue.first_accepted_at) - created).label("accept"),
-        (epoch_seconds(Issue.last_resolved_at) - created).label("resolve"),
-    ).subquery("seconds")
-    ranked_columns = []
-    for name in DURATIONS:
-        value = seconds.c[name]
-        rank = func.row_number().over(order_by=(value.is_(None), value)) - 1
-        ranked_columns += [
-            value,
-            rank.label(f"{name}_i"),
-            func.count(value).over().label(f"{name}_n"),
-        ]
-    ranked = select(*ranked_columns).subquery("ranked")
-    columns = []
-    for name in DURATIONS:
-        value, i, n = ranked.c[name], ranked.c[f"{name}_i"], ranked.c[f"{name}_n"]
-        columns.append(func.max(n))
-        for p in PERCENTILES:
-            low = integer_division((n - 1) * p, 100)
-            columns.append(func.max(case((and_(value.is_not(None), i == low), value))))
-            columns.append(func.max(case((and_(value.is_not(None), i == low + 1), value))))
-    row = (await ctx.reads.rows(select(*columns)))[0]
-    out: dict[str, tuple[float | None, float | None]] = {}
-    width = 1 + 2 * len(PERCENTILES)
-    for k, name in enumerate(DURATIONS):
-        n, *values = row[k * width : (k + 1) * width]
-        if not n:
-            continue
-        hours = []
-        for j, p in enumerate(PERCENTILES):
-            low, high = values[2 * j], values[2 * j + 1]
-            position = Fraction((n - 1) * p, 100)
-            fraction = position - int(position)
-            exact = low + (high - low) * fraction if fraction and high is not None else low
-            hours.append(float(Fraction(exact) / 3600))
-        out[name] = (hours[0], hours[1])
-    return out
-
-
-async def _trend(ctx: Context, base: Any, span: Period) -> list[Day]:
-    """Per day of the period (TIME_ZONE): the cohort's issues reported that day, those whose
-    latest resolution was that day, and those closed by their reporter's rating that day."""
-    local = LocalDays(ZoneInfo(ctx.settings.time_zone), span.start, span.end)
-    days = local.days()
-    if not days:
-        return []
-
-    def per_day(name: str, stamp: Any, *where: Any) -> Any:
-        day = local.day_of(stamp)
-        return (
-            base.where(*where)
-            .with_only_columns(literal_column(f"'{name}'").label("k"), day.label("d"), func.count())
-            .group_by(day)
-        )
-
-    def within(stamp: Any) -> Any:
-        return and_(stamp >= span.start, stamp < span.end)
-
-    parts = [
-        per_day("reported", Issue.created_at),
-        per_day("resolved", Issue.last_resolved_at, within(Issue.last_resolved_at)),
-        per_day(
-            "closed",
-            Issue.closed_at,
-            Issue.status == IssueStatus.CLOSED,
-            within(Issue.closed_at),
-        ),
-    ]
-    counted: dict[date, dict[str, int]] = {}
-    for k, d, n in await ctx.reads.rows(union_all(*parts)):
-        counted.setdefault(local.number(int(d)), {})[k] = int(n)
-    return [
-        Day(
-            day,
-            counted.get(day, {}).get("reported", 0),
-            counted.get(day, {}).get("resolved", 0),
-            counted.get(day, {}).get("closed", 0),
-        )
-        for day in days
-    ]
+def _percentiles(n: int, values: Sequence[Any]) -> tuple[float | None, float | None]:
+    """Median and 90th percentile, in hours, as PostgreSQL's `percentile_cont`: linear
+    between the order statistics at floor and ceil of (n - 1) * p / 100."""
+    hours = []
+    for j, p in enumerate(PERCENTILES):
+        low, high = values[2 * j], values[2 * j + 1]
+        position = Fraction((n - 1) * p, 100)
+        fraction = position - int(position)
+        exact = low + (high - low) * fraction if fraction and high is not None else low
+        hours.append(float(Fraction(exact) / 3600))
+    return hours[0], hours[1]
