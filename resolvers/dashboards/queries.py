@@ -24,8 +24,18 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, and_, case, cast, func, literal_column, null, select, union_all
-from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 
 from core.context import Context
 from core.errors import BadRequest, not_found
@@ -238,19 +248,10 @@ def _levels() -> list[RegionLevel]:
     return sorted(RegionLevel, key=LEVEL_ORDER.index)
 
 
-def _sums(counts: Sequence[Any], key: str) -> dict[Any, int]:
-    out: dict[Any, int] = {}
-    for c in counts:
-        value = getattr(c, key)
-        if value is not None:
-            out[value] = out.get(value, 0) + c.count
-    return out
-
-
 @dataclass(frozen=True)
 class Figures:
-    """What one statement over the cohort gives: its counts by status, category and child
-    region, the conditional counts, the durations' percentiles and the trend."""
+    """What the one statement over the cohort gives: its counts by status, category and
+    child region, the conditional counts, the durations' percentiles and the trend."""
 
     statuses: dict[Any, int]
     categories: dict[Any, int]
@@ -260,25 +261,8 @@ class Figures:
     trend: list[Day]
 
 
-# The cohort's columns that the figures read, kept once by the statement's CTE.
-COHORT_COLUMNS = (
-    Issue.status,
-    Issue.category,
-    Issue.level,
-    Issue.region_path,
-    Issue.created_at,
-    Issue.first_accepted_at,
-    Issue.last_resolved_at,
-    Issue.resolved_at,
-    Issue.closed_at,
-    Issue.due_at,
-    Issue.latest_rating,
-    Issue.escalated_levels,
-)
-
-
-def _cohort(ctx: Context, region: Region, cohort: FilterValue, now: datetime) -> Any:
-    """The cohort's rows. For a viewer who may read the region's dashboard the issues
+def _cohort_where(ctx: Context, region: Region, cohort: FilterValue, now: datetime) -> list[Any]:
+    """The cohort's conditions. For a viewer who may read the region's dashboard the issues
     policy's condition holds for every issue under the region (see policy), so it is left
     out: it would only cost a test per row. `issues(filter)` still applies it to each
     figure's filter, and lists the same issues."""
@@ -286,95 +270,77 @@ def _cohort(ctx: Context, region: Region, cohort: FilterValue, now: datetime) ->
     where = [under(Issue.region_path, region.path), *history_conditions(cohort, now)]
     if not policy.can_read_dashboard(viewer, region):
         where.append(issues_policy.visible_issues(viewer))
-    return select(*COHORT_COLUMNS).where(*where)
+    return where
 
 
 async def _figures(
     ctx: Context, region: Region, cohort: FilterValue, span: Period, now: datetime
 ) -> Figures:
-    """Every figure in one statement: the cohort read once into a materialized CTE, and one
-    part per grouping over it (UNION ALL), each row `(kind, status, category, child, day,
-    count, values...)`."""
-    rows_cte = _cohort(ctx, region, cohort, now).cte("cohort").prefix_with("MATERIALIZED")
-    adapt = ClauseAdapter(rows_cte).traverse
-
-    def c(expr: Any) -> Any:
-        return adapt(expr)
-
+    """Every figure in one statement. The cohort is read once into a materialized CTE of
+    what each row contributes (its status, category, child region, a bit per condition, the
+    durations in whole seconds, its days in the trend), and one part per grouping reads the
+    CTE (UNION ALL), each row `(kind, status, category, child, key, count, values...)`."""
     conditions = _conditions(now)
-    width = max(len(conditions), 1 + 2 * len(PERCENTILES))
-    nothing = [null()] * 3
-
-    def row(kind: str, keys: list[Any], day: Any, n: Any, values: list[Any]) -> list[Any]:
-        padded = values + [null()] * (width - len(values))
-        return [
-            literal_column(f"'{kind}'").label("kind"),
-            *keys,
-            day,
-            n,
-            *[cast(v, BigInteger) for v in padded],
-        ]
-
-    status, category = rows_cte.c.status, rows_cte.c.category
-    child = c(child_of(Issue.region_path, region.path))
-    grouped = select(
-        *row(
-            "grouped",
-            [status, category, child.label("child")],
-            cast(null(), BigInteger).label("day"),
-            func.count().label("n"),
-            [func.sum(case((c(cond), 1), else_=0)) for cond in conditions.values()],
-        )
-    ).group_by(status, category, child)
-    parts: list[Any] = [grouped]
-
+    bits = {name: 1 << k for k, name in enumerate(conditions)}
     local = LocalDays(ZoneInfo(ctx.settings.time_zone), span.start, span.end)
 
     def within(stamp: Any) -> Any:
         return and_(stamp >= span.start, stamp < span.end)
 
-    for kind, stamp, where in (
-        ("reported", Issue.created_at, []),
-        ("resolved", Issue.last_resolved_at, [within(Issue.last_resolved_at)]),
-        (
-            "closed",
-            Issue.closed_at,
-            [Issue.status == IssueStatus.CLOSED, within(Issue.closed_at)],
-        ),
-    ):
-        day = c(local.day_of(stamp))
-        parts.append(
-            select(*row(kind, nothing, day, func.count(), []))
-            .select_from(rows_cte)
-            .where(*[c(w) for w in where])
-            .group_by(day)
+    created = epoch_seconds(Issue.created_at)
+    flags: Any = literal_column("0")
+    for name, cond in conditions.items():
+        flags = flags + case((cond, literal_column(str(bits[name]))), else_=0)
+    rows = (
+        select(
+            Issue.status.label("status"),
+            Issue.category.label("category"),
+            child_of(Issue.region_path, region.path).label("child"),
+            flags.label("flags"),
+            (epoch_seconds(Issue.first_accepted_at) - created).label("accept"),
+            (epoch_seconds(Issue.last_resolved_at) - created).label("resolve"),
+            local.day_of(Issue.created_at).label("reported"),
+            case((within(Issue.last_resolved_at), local.day_of(Issue.last_resolved_at))).label(
+                "resolved"
+            ),
+            case(
+                (
+                    and_(Issue.status == IssueStatus.CLOSED, within(Issue.closed_at)),
+                    local.day_of(Issue.closed_at),
+                )
+            ).label("closed"),
+        )
+        .where(*_cohort_where(ctx, region, cohort, now))
+        .cte("cohort")
+        .prefix_with("MATERIALIZED")
+    )
+    width = 2 * len(PERCENTILES)
+    nothing = [null(), null(), null()]
+
+    def row(kind: str, keys: list[Any], key: Any, n: Any, values: Sequence[Any] = ()) -> Any:
+        padded = [*values, *[null()] * (width - len(values))]
+        return select(
+            literal_column(f"'{kind}'").label("kind"),
+            *keys,
+            cast(key, BigInteger).label("key"),
+            cast(n, BigInteger).label("n"),
+            *[cast(v, BigInteger) for v in padded],
         )
 
-    created = epoch_seconds(Issue.created_at)
-    for name, stamp in (
-        ("accept", Issue.first_accepted_at),
-        ("resolve", Issue.last_resolved_at),
-    ):
-        # The order statistics around each percentile's position (n - 1) * p / 100 among
-        # the whole seconds of those that have one; the interpolation in Python.
-        value = c(epoch_seconds(stamp) - created).label("v")
-        ranked = (
-            select(
-                value,
-                (func.row_number().over(order_by=value) - 1).label("i"),
-                func.count().over().label("n"),
-            )
-            .select_from(rows_cte)
-            .where(c(stamp.is_not(None)))
-            .subquery(f"ranked_{name}")
-        )
-        v, i, n = ranked.c.v, ranked.c.i, ranked.c.n
-        values = []
-        for p in PERCENTILES:
-            low = integer_division((n - 1) * p, 100)
-            values.append(func.max(case((i == low, v))))
-            values.append(func.max(case((i == low + 1, v))))
-        parts.append(select(*row(name, nothing, cast(null(), BigInteger), func.max(n), values)))
+    status, category, child = rows.c.status, rows.c.category, rows.c.child
+    parts: list[Any] = [
+        row("grouped", [status, category, child], null(), func.count()).group_by(
+            status, category, child
+        ),
+        row("flags", nothing, rows.c.flags, func.count()).group_by(rows.c.flags),
+    ]
+    for kind in ("reported", "resolved", "closed"):
+        day = rows.c[kind]
+        parts.append(row(kind, nothing, day, func.count()).where(day.is_not(None)).group_by(day))
+    for name in DURATIONS:
+        order_statistics = _ranked if ctx.settings.is_sqlite else _percentile_disc
+        n, values = order_statistics(rows, rows.c[name])
+        parts.append(row(name, nothing, null(), n, values))
 
     statuses: dict[Any, int] = {}
     categories: dict[Any, int] = {}
@@ -382,19 +348,21 @@ async def _figures(
     counts = dict.fromkeys(conditions, 0)
     durations: dict[str, tuple[float | None, float | None]] = {}
     counted: dict[date, dict[str, int]] = {}
-    for kind, s, cat, ch, d, n, *values in await ctx.reads.rows(union_all(*parts)):
+    for kind, s, cat, ch, key, n, *values in await ctx.reads.rows(union_all(*parts)):
         if kind == "grouped":
             statuses[s] = statuses.get(s, 0) + n
             categories[cat] = categories.get(cat, 0) + n
             if ch is not None:
                 children[ch] = children.get(ch, 0) + n
-            for name, value in zip(conditions, values, strict=False):
-                counts[name] += int(value)
+        elif kind == "flags":
+            for name, bit in bits.items():
+                if key & bit:
+                    counts[name] += n
         elif kind in DURATIONS:
             if n:
-                durations[kind] = _percentiles(int(n), values)
+                durations[kind] = _percentiles(n, values)
         else:
-            counted.setdefault(local.number(int(d)), {})[kind] = int(n)
+            counted.setdefault(local.number(key), {})[kind] = n
     trend = [
         Day(
             day,
@@ -405,6 +373,49 @@ async def _figures(
         for day in local.days()
     ]
     return Figures(statuses, categories, children, counts, durations, trend)
+
+
+def _ranked(rows: Any, value: Any) -> tuple[Any, list[Any]]:
+    """The number of rows with a `value`, and the values at 0-based ranks floor and ceil of
+    each percentile's position (n - 1) * p / 100 among them: ranked by `row_number`."""
+    ranked = (
+        select(
+            value.label("v"),
+            (func.row_number().over(order_by=value) - 1).label("i"),
+            func.count().over().label("n"),
+        )
+        .where(value.is_not(None))
+        .subquery(f"ranked_{value.name}")
+    )
+    v, i, n = ranked.c.v, ranked.c.i, ranked.c.n
+    values = []
+    for p in PERCENTILES:
+        low = integer_division((n - 1) * p, 100)
+        values += [func.max(case((i == low, v))), func.max(case((i == low + 1, v)))]
+    return func.max(n), values
+
+
+def _percentile_disc(rows: Any, value: Any) -> tuple[Any, list[Any]]:
+    """`_ranked`'s values on PostgreSQL, without windows: `percentile_disc(f)` is the value
+    at 1-based rank ceil(f * n), so f = (rank + 0.5) / n picks the 0-based `rank` (the half
+    keeps float rounding off the boundary); one sort for them all, the fractions from a
+    one-row CTE counted once. `least`: the rank after the last is never read (a whole
+    position needs no neighbour), but its fraction must be at most 1."""
+    n = func.count(value)
+    per_row = cast(func.nullif(n, 0), Float)
+    fractions = []
+    for p in PERCENTILES:
+        low = cast(integer_division((n - 1) * p, 100), Float)
+        fractions += [
+            (low + literal_column("0.5")) / per_row,
+            func.least((low + literal_column("1.5")) / per_row, literal_column("1.0")),
+        ]
+    ranks = select(*(f.label(f"f{k}") for k, f in enumerate(fractions))).cte(f"ranks_{value.name}")
+    values = [
+        func.percentile_disc(select(column).scalar_subquery()).within_group(value)
+        for column in ranks.c
+    ]
+    return func.count(value), values
 
 
 def _conditions(now: datetime) -> dict[str, Any]:
