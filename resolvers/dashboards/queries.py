@@ -329,9 +329,10 @@ async def _figures(
 
     status, category, child = rows.c.status, rows.c.category, rows.c.child
     parts: list[Any] = [
-        row("grouped", [status, category, child], null(), func.count()).group_by(
-            status, category, child
-        ),
+        row("grouped", [status, category, null()], null(), func.count()).group_by(status, category),
+        row("child", [null(), null(), child], null(), func.count())
+        .where(child.is_not(None))
+        .group_by(child),
         row("flags", nothing, rows.c.flags, func.count()).group_by(rows.c.flags),
     ]
     for kind in ("reported", "resolved", "closed"):
@@ -352,8 +353,8 @@ async def _figures(
         if kind == "grouped":
             statuses[s] = statuses.get(s, 0) + n
             categories[cat] = categories.get(cat, 0) + n
-            if ch is not None:
-                children[ch] = children.get(ch, 0) + n
+        elif kind == "child":
+            children[ch] = n
         elif kind == "flags":
             for name, bit in bits.items():
                 if key & bit:
