@@ -8,11 +8,14 @@ figure is the cohort's filter plus one condition, and `issues(filter)` lists it 
 use the same SQL conditions: resolvers/issues/filters.py). The trend's days are the
 `TIME_ZONE`'s days of the period.
 
-Statements, whatever the region's size: the grouped counts of `issueCounts` (status and
-category in one, child regions), the region's children, one statement of conditional counts
-(durations' counts, ratings, deadlines, overdue and escalations by level), both durations'
-order statistics, and the trend. Each is one pass over the cohort's rows: what an issue went
-through is kept on its row (`Issue.first_accepted_at`, ...), not read from the timeline.
+Statements, whatever the region's size: the region's children, and one statement for every
+figure. It reads the cohort once, into a materialized CTE of what each row contributes (its
+status, category and child region, a bit per condition of the conditional counts, the
+durations in whole seconds, its days in the trend), and groups that CTE once per figure
+(UNION ALL): what an issue went through is kept on its row (`Issue.first_accepted_at`, ...),
+not read from the timeline. The percentiles are order statistics picked in SQL and
+interpolated in Python (`_percentiles`); PostgreSQL picks them with `percentile_disc` at
+computed ranks, SQLite with `row_number`: the same integers.
 """
 
 from __future__ import annotations
