@@ -60,7 +60,6 @@ from models.accounts import Account, AuthToken
 from models.base import utcnow
 from models.issues import OPEN_STATUSES, Issue, IssueEvent, IssueEventKind, IssueStatus
 from models.regions import Region, RegionLevel
-from resolvers.dashboards import export_messages  # noqa: F401  (registers the messages)
 from resolvers.issues import policy
 
 log = logging.getLogger("grassroots.exports")
@@ -122,7 +121,7 @@ def check_period(start: datetime, end: datetime, max_days: int) -> Period:
     start = start if start.tzinfo is not None else start.replace(tzinfo=UTC)
     end = end if end.tzinfo is not None else end.replace(tzinfo=UTC)
     if start > end:
-        raise ExportRefused(400, "VALIDATION", "export_period_order", "from")
+        raise ExportRefused(400, "VALIDATION", "dashboard_period_order", "from")
     if end - start > timedelta(days=max_days):
         raise ExportRefused(400, "VALIDATION", "export_period_too_long", "from", max=max_days)
     return Period(start, end, start.tzinfo or UTC)
