@@ -740,7 +740,7 @@ class Raw:
         days = local.days()
         by_day: dict[date, tuple[int, int, int]] = {}
         if days:
-            offsets = local.offsets()
+            offsets = local.offsets
 
             def day(column: str) -> str:
                 seconds = epoch(column, pg)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
@@ -82,7 +82,9 @@ class Reader(Protocol):
 
     async def all(self, stmt: Executable) -> Sequence[Any]: ...
 
-    async def rows(self, stmt: Executable) -> Sequence[Any]: ...
+    async def rows(
+        self, stmt: Executable, parameters: Mapping[str, Any] | None = None
+    ) -> Sequence[Any]: ...
 
     async def one(self, stmt: Executable) -> Any: ...
 
@@ -116,9 +118,12 @@ class Database:
         async with self.sessions() as session:
             return (await session.scalars(stmt)).all()
 
-    async def rows(self, stmt: Executable) -> Sequence[Any]:
+    async def rows(
+        self, stmt: Executable, parameters: Mapping[str, Any] | None = None
+    ) -> Sequence[Any]:
+        """Run a read and return its rows; `parameters`: the values of named bindparams."""
         async with self.sessions() as session:
-            return (await session.execute(stmt)).all()
+            return (await session.execute(stmt, parameters)).all()
 
     async def one(self, stmt: Executable) -> Any:
         async with self.sessions() as session:
@@ -151,9 +156,11 @@ class Reads:
         async with self.lock:
             return (await self._session().scalars(stmt)).all()
 
-    async def rows(self, stmt: Executable) -> Sequence[Any]:
+    async def rows(
+        self, stmt: Executable, parameters: Mapping[str, Any] | None = None
+    ) -> Sequence[Any]:
         async with self.lock:
-            return (await self._session().execute(stmt)).all()
+            return (await self._session().execute(stmt, parameters)).all()
 
     async def one(self, stmt: Executable) -> Any:
         async with self.lock:

@@ -72,10 +72,20 @@ class child_of(FunctionElement[int]):
     name = "child_of"
     inherit_cache = True
 
-    def __init__(self, column: ColumnElement[str] | QueryableAttribute[str], region_path: str):
-        if not region_path.endswith("/"):
-            raise ValueError(f"not a region path: {region_path!r}")
-        super().__init__(column, literal_column(str(len(region_path) + 1)))
+    def __init__(
+        self,
+        column: ColumnElement[str] | QueryableAttribute[str],
+        region_path: str | ColumnElement[str],
+    ):
+        """`region_path`: a path, or a parameter written into the SQL (core.sqlconst)."""
+        start: Any
+        if isinstance(region_path, str):
+            if not region_path.endswith("/"):
+                raise ValueError(f"not a region path: {region_path!r}")
+            start = literal_column(str(len(region_path) + 1))
+        else:
+            start = func.length(region_path) + 1
+        super().__init__(column, start)
 
 
 @compiles(child_of)

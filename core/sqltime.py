@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,6 +53,10 @@ def integer_division(numerator: ColumnElement[int], denominator: int) -> ColumnE
     return Grouping(divided(literal_column(str(int(denominator)))))
 
 
+# ((epoch second of a transition, the offset before it), ...), the offset after the last.
+Shifts = tuple[tuple[tuple[int, int], ...], int]
+
+
 @dataclass(frozen=True)
 class LocalDays:
     """The days of a time zone that a period [start, end) touches, and the SQL that puts a
@@ -73,8 +78,10 @@ class LocalDays:
         """The date of a day number the SQL gave."""
         return EPOCH_DAY + timedelta(days=day)
 
+    @cached_property
     def offsets(self) -> list[tuple[int, int]]:
-        """[(from epoch second, offset seconds)], from the period's start on."""
+        """[(from epoch second, offset seconds)], from the period's start on (found by probing
+        every 12 hours: once per period, not once per `day_of`)."""
 
         def offset(at: datetime) -> int:
             delta = at.astimezone(self.zone).utcoffset()
@@ -97,16 +104,29 @@ class LocalDays:
             probe = step
         return out
 
+    @property
+    def shifts(self) -> Shifts:
+        """What `day_of`'s SQL depends on: the zone's transitions within the period and the
+        offset before each, and the offset after the last (not the period itself)."""
+        offsets = self.offsets
+        return (
+            tuple((at, before) for (at, _), (_, before) in zip(offsets[1:], offsets, strict=False)),
+            offsets[-1][1],
+        )
+
     def day_of(self, column: Any) -> ColumnElement[int]:
-        seconds = epoch_seconds(column)
-        offsets = self.offsets()
-        shift: ColumnElement[int]
-        if len(offsets) == 1:
-            shift = literal_column(str(offsets[0][1]))
-        else:
-            whens: list[tuple[ColumnElement[bool], ColumnElement[int]]] = [
-                (seconds < literal_column(str(at)), literal_column(str(before)))
-                for (at, _), (_, before) in zip(offsets[1:], offsets, strict=False)
-            ]
-            shift = case(*whens, else_=literal_column(str(offsets[-1][1])))
-        return integer_division(seconds + shift, DAY_SECONDS)
+        return local_day(column, self.shifts)
+
+
+def local_day(column: Any, shifts: Shifts) -> ColumnElement[int]:
+    """SQL: the local day number (days since 1970-01-01 in the zone) of a UTC timestamp."""
+    seconds = epoch_seconds(column)
+    transitions, last = shifts
+    shift: ColumnElement[int] = literal_column(str(last))
+    if transitions:
+        whens: list[tuple[ColumnElement[bool], ColumnElement[int]]] = [
+            (seconds < literal_column(str(at)), literal_column(str(before)))
+            for at, before in transitions
+        ]
+        shift = case(*whens, else_=shift)
+    return integer_division(seconds + shift, DAY_SECONDS)

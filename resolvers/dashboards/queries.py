@@ -20,10 +20,12 @@ computed ranks, SQLite with `row_number`: the same integers.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,6 +40,7 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
+    type_coerce,
     union_all,
 )
 
@@ -45,19 +48,19 @@ from core.context import Context
 from core.errors import BadRequest, not_found
 from core.ids import to_global_id
 from core.permissions import child_of, path_end
-from core.sqltime import LocalDays, epoch_seconds, integer_division
+from core.sqltime import LocalDays, Shifts, epoch_seconds, integer_division, local_day
 from models.base import utcnow
 from models.issues import Issue, IssueCategory, IssueStatus
 from models.regions import LEVEL_ORDER, Region, RegionLevel
 from resolvers.dashboards import policy
 from resolvers.issues import filters
-from resolvers.issues import policy as issues_policy
 from resolvers.issues.filters import DeadlineOutcome, FilterValue
-from resolvers.issues.queries import history_conditions
 from resolvers.regions import ChildrenByRegionIdLoader, RegionByIdLoader, require_region
 
 D = DeadlineOutcome
 PERCENTILES = (50, 90)
+# The typed keys of the statement's rows (a part without one has a NULL of its type there).
+TYPED = (Issue.status, Issue.category, Issue.level)
 DURATIONS = ("accept", "resolve")
 
 
@@ -180,6 +183,8 @@ async def dashboard(
 async def compute(ctx: Context, region: Region, span: Period, now: datetime) -> Dashboard:
     """The figures of `region` over `span`, as of `now`. `ctx.viewer` must be allowed to read
     the region's dashboard; which allowed viewer it is changes nothing (see policy)."""
+    if not policy.can_read_dashboard(ctx.require_viewer(), region):
+        raise not_found("regionId")  # the figures leave out the issues policy's condition
     RegionByIdLoader(ctx).prime(region.id, region)
     cohort = FilterValue(
         region_id=to_global_id("Region", region.id),
@@ -188,7 +193,7 @@ async def compute(ctx: Context, region: Region, span: Period, now: datetime) -> 
     )
     children = await ChildrenByRegionIdLoader(ctx).load(region.id)
     RegionByIdLoader(ctx).prime_many({child.id: child for child in children})
-    figures = await _figures(ctx, region, cohort, span, now)
+    figures = await _figures(ctx, region, span, now)
     statuses, categories, per_child = figures.statuses, figures.categories, figures.children
     counts, durations = figures.counts, figures.durations
 
@@ -260,127 +265,56 @@ class Figures:
     statuses: dict[Any, int]
     categories: dict[Any, int]
     children: dict[Any, int]
-    counts: dict[str, int]
+    counts: Counter[str]
     durations: dict[str, tuple[float | None, float | None]]
     trend: list[Day]
 
 
-def _cohort_where(ctx: Context, region: Region, cohort: FilterValue, now: datetime) -> list[Any]:
-    """The cohort's conditions. For a viewer who may read the region's dashboard the issues
-    policy's condition holds for every issue under the region (see policy), so it is left
-    out: it would only cost a test per row. `issues(filter)` still applies it to each
-    figure's filter, and lists the same issues."""
-    viewer = ctx.require_viewer()
-    where = [*_under_literally(region.path), *history_conditions(cohort, now)]
-    if not policy.can_read_dashboard(viewer, region):
-        where.append(issues_policy.visible_issues(viewer))
-    return where
+# The figures' statement is built once (`_statement`) and run with these parameters: building
+# it and computing its cache key cost about 8 ms a request. The path's bounds are written into
+# the SQL at execution (core.sqlconst): a generic plan cannot tell a county's range (most
+# rows: scan the period's index) from a village's (few: intersect with the path's index).
+PATH, PATH_END = (
+    bindparam(name, type_=Issue.region_path.type, literal_execute=True)
+    for name in ("path", "path_end")
+)
+START, END, NOW = (bindparam(name, type_=Issue.created_at.type) for name in ("start", "end", "now"))
 
 
-def _under_literally(region_path: str) -> list[Any]:
-    """`under`, with the path's bounds written into the SQL text at execution (the compiled
-    statement still cached once): after five runs of a prepared statement PostgreSQL may
-    switch to a generic plan, which cannot tell a county's path range (most rows: scan the
-    period's index) from a village's (few: intersect with the path's index); the county's
-    month by the village's plan took 4x as long."""
-    bounds = (region_path, path_end(region_path))
-    low, high = (
-        bindparam(None, b, type_=Issue.region_path.type, literal_execute=True) for b in bounds
-    )
-    return [Issue.region_path >= low, Issue.region_path < high]
-
-
-async def _figures(
-    ctx: Context, region: Region, cohort: FilterValue, span: Period, now: datetime
-) -> Figures:
-    """Every figure in one statement. The cohort is read once into a materialized CTE of
-    what each row contributes (its status, category, child region, a bit per condition, the
-    durations in whole seconds, its days in the trend), and one part per grouping reads the
-    CTE (UNION ALL), each row `(kind, status, category, child, key, count, values...)`."""
-    conditions = _conditions(now)
-    bits = {name: 1 << k for k, name in enumerate(conditions)}
+async def _figures(ctx: Context, region: Region, span: Period, now: datetime) -> Figures:
+    """Every figure, from one statement (`_statement`) and its rows `(kind, status, category,
+    level, k1, k2, k3, n, values...)`."""
     local = LocalDays(ZoneInfo(ctx.settings.time_zone), span.start, span.end)
-
-    def within(stamp: Any) -> Any:
-        return and_(stamp >= span.start, stamp < span.end)
-
-    created = epoch_seconds(Issue.created_at)
-    flags: Any = literal_column("0")
-    for name, cond in conditions.items():
-        flags = flags + case((cond, literal_column(str(bits[name]))), else_=0)
-    rows = (
-        select(
-            Issue.status.label("status"),
-            Issue.category.label("category"),
-            child_of(Issue.region_path, region.path).label("child"),
-            flags.label("flags"),
-            (epoch_seconds(Issue.first_accepted_at) - created).label("accept"),
-            (epoch_seconds(Issue.last_resolved_at) - created).label("resolve"),
-            local.day_of(Issue.created_at).label("reported"),
-            case((within(Issue.last_resolved_at), local.day_of(Issue.last_resolved_at))).label(
-                "resolved"
-            ),
-            case(
-                (
-                    and_(Issue.status == IssueStatus.CLOSED, within(Issue.closed_at)),
-                    local.day_of(Issue.closed_at),
-                )
-            ).label("closed"),
-        )
-        .where(*_cohort_where(ctx, region, cohort, now))
-        .cte("cohort")
-        .prefix_with("MATERIALIZED")
-    )
-    width = 2 * len(PERCENTILES)
-    nothing = [null(), null(), null()]
-
-    def row(kind: str, keys: list[Any], key: Any, n: Any, values: Sequence[Any] = ()) -> Any:
-        padded = [*values, *[null()] * (width - len(values))]
-        return select(
-            literal_column(f"'{kind}'").label("kind"),
-            *keys,
-            cast(key, BigInteger).label("key"),
-            cast(n, BigInteger).label("n"),
-            *[cast(v, BigInteger) for v in padded],
-        )
-
-    status, category, child = rows.c.status, rows.c.category, rows.c.child
-    parts: list[Any] = [
-        row("grouped", [status, category, null()], null(), func.count()).group_by(status, category),
-        row("child", [null(), null(), child], null(), func.count())
-        .where(child.is_not(None))
-        .group_by(child),
-        row("flags", nothing, rows.c.flags, func.count()).group_by(rows.c.flags),
-    ]
-    for kind in ("reported", "resolved", "closed"):
-        day = rows.c[kind]
-        parts.append(row(kind, nothing, day, func.count()).where(day.is_not(None)).group_by(day))
-    for name in DURATIONS:
-        order_statistics = _ranked if ctx.settings.is_sqlite else _percentile_disc
-        n, values = order_statistics(rows, rows.c[name])
-        parts.append(row(name, nothing, null(), n, values))
-
+    statement = _statement(local.shifts, ctx.settings.is_sqlite)
+    parameters = {
+        "path": region.path,
+        "path_end": path_end(region.path),
+        "start": span.start,
+        "end": span.end,
+        "now": now,
+    }
     statuses: dict[Any, int] = {}
     categories: dict[Any, int] = {}
     children: dict[Any, int] = {}
-    counts = dict.fromkeys(conditions, 0)
+    counts: Counter[str] = Counter()  # a count no group added to is 0
     durations: dict[str, tuple[float | None, float | None]] = {}
     counted: dict[date, dict[str, int]] = {}
-    for kind, s, cat, ch, key, n, *values in await ctx.reads.rows(union_all(*parts)):
+    bits = _bits()
+    for kind, status, category, level, k1, k2, k3, n, *values in await ctx.reads.rows(
+        statement, parameters
+    ):
         if kind == "grouped":
-            statuses[s] = statuses.get(s, 0) + n
-            categories[cat] = categories.get(cat, 0) + n
+            statuses[status] = statuses.get(status, 0) + n
+            categories[category] = categories.get(category, 0) + n
         elif kind == "child":
-            children[ch] = n
+            children[k1] = n
         elif kind == "flags":
-            for name, bit in bits.items():
-                if key & bit:
-                    counts[name] += n
+            _count_flags(counts, bits, n, k1, level, k2, k3)
         elif kind in DURATIONS:
             if n:
                 durations[kind] = _percentiles(n, values)
         else:
-            counted.setdefault(local.number(key), {})[kind] = n
+            counted.setdefault(local.number(k1), {})[kind] = n
     trend = [
         Day(
             day,
@@ -391,6 +325,135 @@ async def _figures(
         for day in local.days()
     ]
     return Figures(statuses, categories, children, counts, durations, trend)
+
+
+@lru_cache(maxsize=16)
+def _statement(shifts: Shifts, sqlite: bool) -> Any:
+    """The figures of the issues reported in [START, END) under PATH, as of NOW, for a time
+    zone whose offsets over the period are `shifts` (one statement for all periods where it
+    has no transition).
+
+    The cohort is read once into a materialized CTE of what each row contributes (its
+    status, category, child region, level, latest rating and levels escalated to, a bit per
+    condition, the durations in whole seconds, its days in the trend), and one part per
+    grouping reads the CTE (UNION ALL). The cohort's conditions are `IssueFilter`'s
+    (`under`, `reportedFrom`/`To`) without the issues policy's: whoever may read the
+    region's dashboard may see every issue under it (see policy), so it would only cost a
+    test per row; `issues(filter)` still applies it to each figure's filter, and lists the
+    same issues."""
+    conditions = _conditions(NOW)
+    bits = _bits()
+
+    def within(stamp: Any) -> Any:
+        return and_(stamp >= START, stamp < END)
+
+    zero: Any = literal_column("0")
+    created = epoch_seconds(Issue.created_at)
+    flags: Any = zero
+    for name, cond in conditions.items():
+        flags = flags + case((cond, literal_column(str(bits[name]))), else_=zero)
+    rows = (
+        select(
+            Issue.status.label("status"),
+            Issue.category.label("category"),
+            Issue.level.label("level"),
+            child_of(Issue.region_path, PATH).label("child"),
+            flags.label("flags"),
+            Issue.escalated_levels.label("escalated"),
+            Issue.latest_rating.label("rating"),
+            (epoch_seconds(Issue.first_accepted_at) - created).label("accept"),
+            (epoch_seconds(Issue.last_resolved_at) - created).label("resolve"),
+            local_day(Issue.created_at, shifts).label("reported"),
+            case((within(Issue.last_resolved_at), local_day(Issue.last_resolved_at, shifts))).label(
+                "resolved"
+            ),
+            case(
+                (
+                    and_(Issue.status == IssueStatus.CLOSED, within(Issue.closed_at)),
+                    local_day(Issue.closed_at, shifts),
+                )
+            ).label("closed"),
+        )
+        .where(
+            Issue.region_path >= PATH,
+            Issue.region_path < PATH_END,
+            filters.reported_since(START),
+            filters.reported_before(END),
+        )
+        .cte("cohort")
+        .prefix_with("MATERIALIZED")
+    )
+    width = 2 * len(PERCENTILES)
+
+    def row(
+        kind: str,
+        n: Any,
+        typed: Sequence[Any] = (None, None, None),
+        keys: Sequence[Any] = (),
+        values: Sequence[Any] = (),
+    ) -> Any:
+        """One part's columns: the kind, the typed keys (status, category, level), three
+        integer keys and the count, the order statistics."""
+        typed = [
+            t if t is not None else type_coerce(null(), k.type)
+            for t, k in zip(typed, TYPED, strict=True)
+        ]
+        keys = [*keys, *[null()] * (3 - len(keys))]
+        values = [*values, *[null()] * (width - len(values))]
+        return select(
+            literal_column(f"'{kind}'").label("kind"),
+            *typed,
+            *[cast(k, BigInteger) for k in (*keys, n, *values)],
+        )
+
+    c = rows.c
+    parts: list[Any] = [
+        row("grouped", func.count(), [c.status, c.category, None]).group_by(c.status, c.category),
+        row("child", func.count(), keys=[c.child]).where(c.child.is_not(None)).group_by(c.child),
+        row(
+            "flags", func.count(), [None, None, c.level], [c.flags, c.escalated, c.rating]
+        ).group_by(c.flags, c.level, c.escalated, c.rating),
+    ]
+    for kind in ("reported", "resolved", "closed"):
+        day = c[kind]
+        parts.append(row(kind, func.count(), keys=[day]).where(day.is_not(None)).group_by(day))
+    for name in DURATIONS:
+        order_statistics = _ranked if sqlite else _percentile_disc
+        n, values = order_statistics(rows, c[name])
+        parts.append(row(name, n, values=values))
+    return union_all(*parts)
+
+
+def _bits() -> dict[str, int]:
+    """The bit of each of `_conditions` in a row's flags."""
+    return {name: 1 << k for k, name in enumerate(CONDITIONS)}
+
+
+def _count_flags(
+    counts: Counter[str],
+    bits: dict[str, int],
+    n: int,
+    flags: int,
+    level: RegionLevel,
+    escalated: int,
+    rating: int | None,
+) -> None:
+    """Add a group of `n` issues alike in their condition bits, level, levels escalated to
+    and latest rating to the counts it is in. The rating, level and escalation tests are
+    `IssueFilter`'s (`latest_rating_in`, `levels`, `escalated_to`) on the group's values:
+    grouped by the raw columns, the statement does not test each of them on every row."""
+    for name, bit in bits.items():
+        if flags & bit:
+            counts[name] += n
+    if rating in filters.RATINGS:
+        counts["rated"] += n
+    if rating in filters.SATISFIED_RATINGS:
+        counts["satisfied"] += n
+    if flags & bits["overdue"]:
+        counts[f"overdue_{level.value}"] += n
+    for each in _levels():
+        if escalated & filters.level_bit(each):
+            counts[f"escalated_{each.value}"] += n
 
 
 def _ranked(rows: Any, value: Any) -> tuple[Any, list[Any]]:
@@ -436,22 +499,20 @@ def _percentile_disc(rows: Any, value: Any) -> tuple[Any, list[Any]]:
     return func.count(value), values
 
 
-def _conditions(now: datetime) -> dict[str, Any]:
-    """The conditional counts; each condition is the one `IssueFilter` applies for the
-    figure's filter."""
-    conditions = {
+CONDITIONS = ("accepted", "resolved", "on_time", "closed", "overdue")
+
+
+def _conditions(now: filters.When) -> dict[str, Any]:
+    """The conditions tested on each row, a bit each (`CONDITIONS`); each is the one
+    `IssueFilter` applies for the figure's filter. (Ratings, levels and escalations are
+    grouped by their columns instead: `_count_flags`.)"""
+    return {
         "accepted": filters.ever_accepted(),
         "resolved": filters.ever_resolved(),
-        "rated": filters.latest_rating_in(filters.RATINGS),
-        "satisfied": filters.latest_rating_in(filters.SATISFIED_RATINGS),
         "on_time": filters.deadline_outcomes((D.ON_TIME,), now),
         "closed": filters.deadline_outcomes((D.ON_TIME, D.LATE), now),
         "overdue": filters.deadline_outcomes((D.OVERDUE,), now),
     }
-    for level in _levels():
-        conditions[f"overdue_{level.value}"] = and_(filters.overdue(now), Issue.level == level)
-        conditions[f"escalated_{level.value}"] = filters.escalated_to((level,))
-    return conditions
 
 
 def _percentiles(n: int, values: Sequence[Any]) -> tuple[float | None, float | None]:

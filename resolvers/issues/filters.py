@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, literal_column, or_
 
+from core.sqlconst import constant_in
 from models.issues import OPEN_STATUSES, Issue, IssueCategory, IssueStatus
 from models.regions import RegionLevel
 
@@ -28,6 +29,8 @@ S = IssueStatus
 FINISHED = (S.RESOLVED, S.CLOSED)
 SATISFIED_RATINGS = (4, 5)
 RATINGS = (1, 2, 3, 4, 5)
+# "Now" in a condition: a time, or a parameter bound when the statement runs.
+When = datetime | ColumnElement[datetime]
 
 
 class DeadlineOutcome(enum.Enum):
@@ -39,6 +42,14 @@ class DeadlineOutcome(enum.Enum):
 def level_bit(level: RegionLevel) -> int:
     """The bit of `Issue.escalated_levels` that stands for `level`."""
     return 1 << level.rank
+
+
+def reported_since(start: When) -> ColumnElement[bool]:
+    return Issue.created_at >= start
+
+
+def reported_before(end: When) -> ColumnElement[bool]:
+    return Issue.created_at < end
 
 
 def ever_accepted() -> ColumnElement[bool]:
@@ -54,7 +65,7 @@ def ever_resolved() -> ColumnElement[bool]:
 def latest_rating_in(ratings: Iterable[int]) -> ColumnElement[bool]:
     """The reporter's latest rating (a low rating reopens the issue and clears `rating`, not
     `latest_rating`) is one of `ratings`."""
-    return Issue.latest_rating.in_(list(ratings))
+    return constant_in(Issue.latest_rating, ratings)
 
 
 def escalated_to(levels: Iterable[RegionLevel]) -> ColumnElement[bool]:
@@ -62,31 +73,31 @@ def escalated_to(levels: Iterable[RegionLevel]) -> ColumnElement[bool]:
     mask = 0
     for level in levels:
         mask |= level_bit(level)
-    return escalated_mask(mask) != 0
+    return escalated_mask(mask) != literal_column("0")
 
 
 def escalated_mask(mask: int) -> ColumnElement[int]:
     return Issue.escalated_levels.op("&")(literal_column(str(int(mask))))
 
 
-def overdue(now: datetime) -> ColumnElement[bool]:
+def overdue(now: When) -> ColumnElement[bool]:
     """Open, and its current level's deadline has passed."""
-    return and_(Issue.due_at < now, Issue.status.in_(OPEN_STATUSES))
+    return and_(Issue.due_at < now, constant_in(Issue.status, OPEN_STATUSES))
 
 
-def deadline_outcome(outcome: DeadlineOutcome, now: datetime) -> ColumnElement[bool]:
+def deadline_outcome(outcome: DeadlineOutcome, now: When) -> ColumnElement[bool]:
     """ON_TIME / LATE: resolved (RESOLVED, or rated and CLOSED) by / after the deadline of
     the level that resolved it (issues resolved before deadlines were kept on resolution
     carry none, and count as on time); OVERDUE: open past its deadline now."""
     if outcome is DeadlineOutcome.OVERDUE:
         return overdue(now)
-    finished = Issue.status.in_(FINISHED)
+    finished = constant_in(Issue.status, FINISHED)
     if outcome is DeadlineOutcome.ON_TIME:
         return and_(finished, or_(Issue.due_at.is_(None), Issue.resolved_at <= Issue.due_at))
     return and_(finished, Issue.resolved_at > Issue.due_at)
 
 
-def deadline_outcomes(outcomes: Iterable[DeadlineOutcome], now: datetime) -> ColumnElement[bool]:
+def deadline_outcomes(outcomes: Iterable[DeadlineOutcome], now: When) -> ColumnElement[bool]:
     return or_(*(deadline_outcome(o, now) for o in dict.fromkeys(outcomes)))
 
 

@@ -147,9 +147,9 @@ def history_conditions(flt: Any, now: datetime) -> list[ColumnElement[bool]]:
     """The filter's period and history fields (resolvers/issues/filters.py), as SQL."""
     out: list[ColumnElement[bool]] = []
     if flt.reported_from is not None:
-        out.append(Issue.created_at >= flt.reported_from)
+        out.append(filters.reported_since(flt.reported_from))
     if flt.reported_to is not None:
-        out.append(Issue.created_at < flt.reported_to)
+        out.append(filters.reported_before(flt.reported_to))
     for wanted, happened in (
         (flt.ever_accepted, filters.ever_accepted()),
         (flt.ever_resolved, filters.ever_resolved()),
