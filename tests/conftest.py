@@ -336,13 +336,18 @@ def api(backend: Settings) -> Iterator[Api]:
 
 
 class StatementCounter:
+    """The statements the app sends meanwhile (bar the hub's own reads): their number, and
+    their text as sent."""
+
     def __init__(self, engine) -> None:
         self.engine = engine.sync_engine
         self.count = 0
+        self.statements: list[str] = []
 
     def _count(self, conn, cursor, statement, parameters, context, executemany) -> None:
         if not context.execution_options.get("background"):  # the hub's own reads
             self.count += 1
+            self.statements.append(statement)
 
     def __enter__(self) -> StatementCounter:
         event.listen(self.engine, "before_cursor_execute", self._count)

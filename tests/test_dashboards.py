@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -482,6 +483,11 @@ def test_statements_are_fixed(api: Api, scenario: dict, count_statements):
             )
         assert "errors" not in body, body
         counts[key] = counter.count
+        (figures,) = [s for s in counter.statements if s.lstrip().startswith("WITH cohort")]
+        # The code's constants and the region's path are written into the SQL: in a generic
+        # plan a bound IN list is an array built for every row (core/sqlconst.py).
+        assert not re.search(r"IN \((\$\d+|\?)", figures), figures
+        assert re.search(r"region_path >= '/[\d/]+' AND issues.region_path < '/", figures)
     assert counts == {"township": 5, "county": 5}
 
 

@@ -9,8 +9,9 @@ use the same SQL conditions: resolvers/issues/filters.py). The trend's days are 
 `TIME_ZONE`'s days of the period.
 
 Statements, whatever the region's size: the region's children, and one statement for every
-figure. It reads the cohort once, into a materialized CTE of what each row contributes (its
-status, category and child region, a bit per condition of the conditional counts, the
+figure (`_statement`, built once and run with the region and period as parameters). It reads
+the cohort once, into a materialized CTE of what each row contributes (its status, category,
+child region, level, latest rating and levels escalated to, a bit per condition, the
 durations in whole seconds, its days in the trend), and groups that CTE once per figure
 (UNION ALL): what an issue went through is kept on its row (`Issue.first_accepted_at`, ...),
 not read from the timeline. The percentiles are order statistics picked in SQL and
@@ -417,9 +418,10 @@ def _statement(shifts: Shifts, sqlite: bool) -> Any:
     for kind in ("reported", "resolved", "closed"):
         day = c[kind]
         parts.append(row(kind, func.count(), keys=[day]).where(day.is_not(None)).group_by(day))
-    for name in DURATIONS:
-        order_statistics = _ranked if sqlite else _percentile_disc
-        n, values = order_statistics(rows, c[name])
+    order_statistics = _ranked if sqlite else _percentile_disc
+    for name, (n, values) in zip(
+        DURATIONS, order_statistics([c[name] for name in DURATIONS]), strict=True
+    ):
         parts.append(row(name, n, values=values))
     return union_all(*parts)
 
@@ -456,47 +458,59 @@ def _count_flags(
             counts[f"escalated_{each.value}"] += n
 
 
-def _ranked(rows: Any, value: Any) -> tuple[Any, list[Any]]:
-    """The number of rows with a `value`, and the values at 0-based ranks floor and ceil of
-    each percentile's position (n - 1) * p / 100 among them: ranked by `row_number`."""
-    ranked = (
-        select(
-            value.label("v"),
-            (func.row_number().over(order_by=value) - 1).label("i"),
-            func.count().over().label("n"),
+def _ranked(columns: Sequence[Any]) -> list[tuple[Any, list[Any]]]:
+    """For each column: the number of rows with a value, and the values at 0-based ranks
+    floor and ceil of each percentile's position (n - 1) * p / 100 among them: ranked by
+    `row_number`."""
+    out = []
+    for value in columns:
+        ranked = (
+            select(
+                value.label("v"),
+                (func.row_number().over(order_by=value) - 1).label("i"),
+                func.count().over().label("n"),
+            )
+            .where(value.is_not(None))
+            .subquery(f"ranked_{value.name}")
         )
-        .where(value.is_not(None))
-        .subquery(f"ranked_{value.name}")
-    )
-    v, i, n = ranked.c.v, ranked.c.i, ranked.c.n
-    values = []
-    for p in PERCENTILES:
-        low = integer_division((n - 1) * p, 100)
-        values += [func.max(case((i == low, v))), func.max(case((i == low + 1, v)))]
-    return func.max(n), values
+        v, i, n = ranked.c.v, ranked.c.i, ranked.c.n
+        values = []
+        for p in PERCENTILES:
+            low = integer_division((n - 1) * p, 100)
+            values += [func.max(case((i == low, v))), func.max(case((i == low + 1, v)))]
+        out.append((func.max(n), values))
+    return out
 
 
-def _percentile_disc(rows: Any, value: Any) -> tuple[Any, list[Any]]:
+def _percentile_disc(columns: Sequence[Any]) -> list[tuple[Any, list[Any]]]:
     """`_ranked`'s values on PostgreSQL, without windows: `percentile_disc(f)` is the value
     at 1-based rank ceil(f * n), so f = (rank + 0.5) / n picks the 0-based `rank` (the half
-    keeps float rounding off the boundary); one sort for them all, the fractions from a
-    one-row CTE counted once. `least`: the rank after the last is never read (a whole
-    position needs no neighbour), but its fraction must be at most 1."""
-    n = func.count(value)
-    per_row = cast(func.nullif(n, 0), Float)
-    fractions = []
-    for p in PERCENTILES:
-        low = cast(integer_division((n - 1) * p, 100), Float)
-        fractions += [
-            (low + literal_column("0.5")) / per_row,
-            func.least((low + literal_column("1.5")) / per_row, literal_column("1.0")),
-        ]
-    ranks = select(*(f.label(f"f{k}") for k, f in enumerate(fractions))).cte(f"ranks_{value.name}")
-    values = [
-        func.percentile_disc(select(column).scalar_subquery()).within_group(value)
-        for column in ranks.c
+    keeps float rounding off the boundary); one sort per column for them all, the fractions
+    of every column from one one-row CTE (one more pass over the cohort). `least`: the rank
+    after the last is never read (a whole position needs no neighbour), but its fraction
+    must be at most 1."""
+    fractions: list[Any] = []
+    for value in columns:
+        n = func.count(value)
+        per_row = cast(func.nullif(n, 0), Float)
+        for p in PERCENTILES:
+            low = cast(integer_division((n - 1) * p, 100), Float)
+            fractions += [
+                (low + literal_column("0.5")) / per_row,
+                func.least((low + literal_column("1.5")) / per_row, literal_column("1.0")),
+            ]
+    ranks = select(*(f.label(f"f{k}") for k, f in enumerate(fractions))).cte("ranks")
+    width = 2 * len(PERCENTILES)
+    return [
+        (
+            func.count(value),
+            [
+                func.percentile_disc(select(f).scalar_subquery()).within_group(value)
+                for f in list(ranks.c)[j * width : (j + 1) * width]
+            ],
+        )
+        for j, value in enumerate(columns)
     ]
-    return func.count(value), values
 
 
 CONDITIONS = ("accepted", "resolved", "on_time", "closed", "overdue")

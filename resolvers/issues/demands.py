@@ -20,6 +20,7 @@ from core.context import Context
 from core.errors import BadRequest, Forbidden
 from core.pagination import Page, slice_page
 from core.permissions import under
+from core.sqlconst import constant_in
 from models.base import utcnow
 from models.issues import OPEN_STATUSES, Issue, IssueCategory
 from models.regions import Region, RegionLevel
@@ -73,7 +74,7 @@ async def common_demands(
         .where(
             policy.visible_issues(viewer),
             under(Issue.region_path, region.path),
-            Issue.status.in_(OPEN_STATUSES),
+            constant_in(Issue.status, OPEN_STATUSES),
             Issue.parent_id.is_(None),
             Issue.created_at >= since,
         )
@@ -127,7 +128,7 @@ async def _places(
     above = [region.path[: i + 1] for i, ch in enumerate(region.path) if ch == "/"]
     found = await ctx.reads.rows(
         select(Region.path, Region.id, Region.level).where(
-            Region.level.in_((RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)),
+            constant_in(Region.level, (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)),
             or_(Region.path.in_(above), under(Region.path, region.path)),
         )
     )

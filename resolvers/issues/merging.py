@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.context import Context
 from core.errors import ErrorCode, Forbidden, Problem, UserFailure, invalid
 from core.mutations import Work
+from core.sqlconst import constant_in
 from models.base import utcnow
 from models.issues import OPEN_STATUSES, Channel, Issue, IssueEvent, IssueStatus
 from models.regions import Region
@@ -135,7 +136,7 @@ async def _load(ctx: Context, ids: Sequence[int]) -> tuple[dict[int, Issue], set
         parents = (
             await session.execute(
                 select(Issue.parent_id)
-                .where(Issue.parent_id.in_(ids), Issue.status.in_(OPEN_STATUSES))
+                .where(Issue.parent_id.in_(ids), constant_in(Issue.status, OPEN_STATUSES))
                 .distinct()
             )
         ).scalars()
@@ -196,7 +197,7 @@ async def open_children(ctx: Context, parent_id: int) -> list[Issue]:
             (
                 await session.execute(
                     select(Issue)
-                    .where(Issue.parent_id == parent_id, Issue.status.in_(OPEN_STATUSES))
+                    .where(Issue.parent_id == parent_id, constant_in(Issue.status, OPEN_STATUSES))
                     .order_by(Issue.id)
                 )
             ).scalars()
@@ -221,7 +222,9 @@ async def pass_on(
     CONFLICT (its photos were not staged)."""
     current = (
         await session.execute(
-            select(Issue.id).where(Issue.parent_id == parent.id, Issue.status.in_(OPEN_STATUSES))
+            select(Issue.id).where(
+                Issue.parent_id == parent.id, constant_in(Issue.status, OPEN_STATUSES)
+            )
         )
     ).scalars()
     if set(current) - {c.id for c in children}:
