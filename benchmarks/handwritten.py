@@ -12,7 +12,7 @@ event loop, the middleware and the database:
     POST /raw/counts[?grouped=1] `COUNTS_QUERY`'s answer (`GROUPED_QUERY`'s with grouped=1):
                                  one GROUP BY status
     POST /raw/dashboard          `DASHBOARD_QUERY`'s answer (regionId, from, to): the same
-                                 figures in 6 statements of its own SQL (`Raw.dashboard`)
+                                 figures in 3 statements of its own SQL (`Raw.dashboard`)
     GET  /raw/stats              statements run and connections taken so far (JSON)
 
 Each runs what a hand-written endpoint of the same data would: the token looked up with the

@@ -59,9 +59,10 @@ Shifts = tuple[tuple[tuple[int, int], ...], int]
 
 @dataclass(frozen=True)
 class LocalDays:
-    """The days of a time zone that a period [start, end) touches, and the SQL that puts a
-    timestamp on its local day: (epoch seconds + the zone's offset then) / 86400, the offset
-    a CASE over the zone's transitions within the period (none in Asia/Shanghai)."""
+    """The days of a time zone that a period [start, end) touches, and its `shifts`, with
+    which `local_day`'s SQL puts a timestamp on its local day: (epoch seconds + the zone's
+    offset then) / 86400, the offset a CASE over the zone's transitions within the period
+    (none in Asia/Shanghai)."""
 
     zone: ZoneInfo
     start: datetime
@@ -113,9 +114,6 @@ class LocalDays:
             tuple((at, before) for (at, _), (_, before) in zip(offsets[1:], offsets, strict=False)),
             offsets[-1][1],
         )
-
-    def day_of(self, column: Any) -> ColumnElement[int]:
-        return local_day(column, self.shifts)
 
 
 def local_day(column: Any, shifts: Shifts) -> ColumnElement[int]:

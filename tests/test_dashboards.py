@@ -13,10 +13,11 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import literal, select, update
 
 from core.db import Database, create_engine
 from core.ids import parse_id, to_global_id
+from core.sqltime import LocalDays, local_day
 from models.issues import Issue, IssueEvent
 from resolvers.issues.deadlines import Deadlines
 from resolvers.issues.sweep import sweep_overdue
@@ -545,3 +546,33 @@ def test_history_filters_check_their_input(api: Api):
     ):
         body = api.gql(COUNT, {"f": flt}, as_=COUNTY)
         assert body["errors"][0]["extensions"] == {"code": "VALIDATION", "field": field}
+
+
+def test_local_days_across_a_transition(backend):
+    """The trend's day of a timestamp in a zone with summer time, around its switch (Berlin,
+    2026-03-29 01:00 UTC), as Python's zoneinfo puts it, on each database."""
+    zone = ZoneInfo("Europe/Berlin")
+    local = LocalDays(zone, datetime(2026, 3, 20, tzinfo=UTC), datetime(2026, 4, 10, tzinfo=UTC))
+    assert len(local.shifts[0]) == 1  # one transition within the period
+    stamps = [
+        datetime(2026, 3, 28, 22, 59, 59, tzinfo=UTC),  # 23:59:59 CET, the 28th
+        datetime(2026, 3, 28, 23, 0, tzinfo=UTC),  # midnight CET, the 29th
+        datetime(2026, 3, 29, 0, 59, 59, 999999, tzinfo=UTC),  # 01:59:59 CET
+        datetime(2026, 3, 29, 1, 0, tzinfo=UTC),  # 03:00 CEST
+        datetime(2026, 3, 29, 21, 59, 59, tzinfo=UTC),  # 23:59:59 CEST, still the 29th
+        datetime(2026, 3, 29, 22, 0, tzinfo=UTC),  # midnight CEST, the 30th
+    ]
+    column = Issue.created_at.type
+    statement = select(*(local_day(literal(t, column), local.shifts) for t in stamps))
+
+    async def days() -> list[int]:
+        db = Database(create_engine(backend.database_url))
+        try:
+            (row,) = await db.rows(statement)
+            return list(row)
+        finally:
+            await db.engine.dispose()
+
+    got = [local.number(n) for n in asyncio.run(days())]
+    assert got == [t.astimezone(zone).date() for t in stamps]
+    assert [d.day for d in got] == [28, 29, 29, 29, 29, 30]
