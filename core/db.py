@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from prometheus_client import Counter
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -75,6 +76,27 @@ def create_engine(url: str) -> AsyncEngine:
 
         return _counted(engine)
     return _counted(create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True))
+
+
+# SQLite's "database is locked" (SQLITE_BUSY, SQLITE_LOCKED: another transaction holds the
+# write lock, or would deadlock with this one); PostgreSQL's serialization failure, deadlock
+# and lock-not-available.
+SQLITE_CONTENTION = {5, 6}
+POSTGRES_CONTENTION = {"40001", "40P01", "55P03"}
+
+
+def is_contention(error: BaseException) -> bool:
+    """A write that lost to a concurrent one at the database, rolled back whole: the caller
+    may simply try again (`schema.common.payload` answers CONFLICT). On SQLite a transaction
+    that read before it writes cannot wait for another writer's lock (it would deadlock), so
+    two such mutations at once end one of them here, however long `busy_timeout`."""
+    if not isinstance(error, DBAPIError):
+        return False
+    orig = error.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in SQLITE_CONTENTION
+    return getattr(orig, "sqlstate", None) in POSTGRES_CONTENTION
 
 
 class Reader(Protocol):

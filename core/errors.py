@@ -29,6 +29,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad_id": ("ID 无效。", "Not a valid ID."),
     "bad_chars": ("包含不允许的控制字符。", "Contains a control character that is not allowed."),
     "not_found": ("找不到该对象，或您无权查看。", "Not found, or not visible to you."),
+    "contention": (
+        "其他操作正在修改同一数据，本次未保存任何内容，请重试。",
+        "Another change to the same data came first; nothing was saved. Try again.",
+    ),
     "bad_phone": ("手机号格式不正确。", "Not a valid phone number."),
     "bad_credentials": ("手机号或密码错误。", "Wrong phone number or password."),
     "login_throttled": (

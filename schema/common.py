@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from sqlalchemy.exc import DBAPIError
 from strawberry import relay
 from strawberry.file_uploads.scalars import Upload, UploadDefinition
 from strawberry.relay.types import NodeType
@@ -17,6 +18,7 @@ from strawberry.tools import merge_types
 from strawberry.types import Info
 from strawberry.types.scalar import ScalarDefinition
 
+from core.db import is_contention
 from core.errors import ErrorCode, UserFailure, translate
 from core.media import signed_url
 from core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, encode_cursor
@@ -108,10 +110,18 @@ P = TypeVar("P")
 async def payload(info: Info, cls: Callable[..., P], work: Awaitable[dict[str, Any]]) -> P:
     """Every mutation's payload: the fields `work` returns and no errors, or, when it fails
     with a `UserFailure` (nothing was written), its errors in the request's language and
-    every other field null."""
+    every other field null. A write that lost to a concurrent one at the database (rolled
+    back whole: `core.db.is_contention`) is a CONFLICT the client may retry."""
     try:
         values = await work
-    except UserFailure as failure:
+    except (UserFailure, DBAPIError) as error:
+        if isinstance(error, DBAPIError) and not is_contention(error):
+            raise  # a bug: masked as INTERNAL (schema.extensions)
+        failure = (
+            error
+            if isinstance(error, UserFailure)
+            else UserFailure.of(ErrorCode.CONFLICT, "contention")
+        )
         empty = {f.name: None for f in dataclasses.fields(cls) if f.name != "errors"}  # type: ignore[arg-type]
         return cls(**empty, errors=user_errors(failure, info.context.lang))
     return cls(**values, errors=[])

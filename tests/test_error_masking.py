@@ -8,14 +8,17 @@ The bug is planted by monkeypatching a function of resolvers/ to raise for one i
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
+from sqlalchemy.exc import DBAPIError
 
-from resolvers.issues import live, policy
+from core.db import create_engine, is_contention
+from resolvers.issues import live, mutations, policy
 from server import create_app
 from tests.conftest import GRID, RESIDENT, VILLAGE, Api, ServerThread
 from tests.issue_ops import ACCEPT, ok, report
@@ -169,3 +172,60 @@ def test_development_shows_the_bug_and_coded_errors_alike(api: Api, buggy: str):
     refused = api.gql(ACCEPT, {"input": {"id": issue["id"]}}, as_=RESIDENT)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN", refused
     assert refused["errors"][0]["message"] == "您无权执行此操作。"
+
+
+# --- contention: a coded CONFLICT, never masked ----------------------------------------
+
+
+async def _contention(url: str) -> DBAPIError:
+    """A real one from the test's database: a second writer refused a lock at once (SQLite's
+    "database is locked"; PostgreSQL's lock_not_available under NOWAIT)."""
+    engine = create_engine(url)
+    sqlite = url.startswith("sqlite")
+    try:
+        async with engine.connect() as holder, engine.connect() as loser:
+            if sqlite:
+                await holder.exec_driver_sql("BEGIN IMMEDIATE")
+                await loser.exec_driver_sql("PRAGMA busy_timeout=0")
+            lock = "SELECT id FROM regions ORDER BY id LIMIT 1 FOR UPDATE"
+            await holder.exec_driver_sql("SELECT 1" if sqlite else lock)
+            try:
+                await loser.exec_driver_sql("BEGIN IMMEDIATE" if sqlite else f"{lock} NOWAIT")
+            except DBAPIError as error:
+                return error
+            finally:
+                await holder.rollback()
+        raise AssertionError("the second writer got the lock")
+    finally:
+        await engine.dispose()
+
+
+def test_a_write_that_loses_a_race_is_a_conflict_to_retry(api: Api, monkeypatch):
+    """A mutation whose transaction the database refused for a concurrent one (rolled back
+    whole) answers CONFLICT in its payload, in the request's language; a retry goes through."""
+    contention = asyncio.run(_contention(api.settings.database_url))
+    assert is_contention(contention)
+    not_contention = DBAPIError("SELECT nothing", None, ValueError("syntax"))
+    assert not is_contention(not_contention)
+
+    issue = ok(report(api, RESIDENT, api.region_of(GRID)))["issue"]
+    raised = []
+
+    async def losing_apply(*args, **kwargs):
+        raised.append(True)
+        raise contention
+
+    monkeypatch.setattr(mutations, "apply", losing_apply)
+    payload = api.gql(ACCEPT, {"input": {"id": issue["id"]}}, as_=GRID, lang="en")
+    body = payload["data"]["acceptIssue"]
+    assert raised and body["issue"] is None, payload
+    assert body["errors"] == [
+        {
+            "code": "CONFLICT",
+            "field": None,
+            "message": "Another change to the same data came first; nothing was saved. Try again.",
+        }
+    ], payload
+    monkeypatch.undo()
+    accepted = ok(api.gql(ACCEPT, {"input": {"id": issue["id"]}}, as_=GRID)["data"]["acceptIssue"])
+    assert accepted["issue"]["status"] == "ACCEPTED"
