@@ -26,7 +26,7 @@ from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from prometheus_client import Counter
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -78,18 +78,17 @@ def create_engine(url: str) -> AsyncEngine:
     return _counted(create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True))
 
 
-# SQLite's "database is locked" (SQLITE_BUSY, SQLITE_LOCKED: another transaction holds the
-# write lock, or would deadlock with this one); PostgreSQL's serialization failure, deadlock
-# and lock-not-available.
+# SQLite's "database is locked" (SQLITE_BUSY, SQLITE_LOCKED); PostgreSQL's serialization
+# failure, deadlock and lock-not-available.
 SQLITE_CONTENTION = {5, 6}
 POSTGRES_CONTENTION = {"40001", "40P01", "55P03"}
 
 
 def is_contention(error: BaseException) -> bool:
     """A write that lost to a concurrent one at the database, rolled back whole: the caller
-    may simply try again (`schema.common.payload` answers CONFLICT). On SQLite a transaction
-    that read before it writes cannot wait for another writer's lock (it would deadlock), so
-    two such mutations at once end one of them here, however long `busy_timeout`."""
+    may simply try again (`schema.common.payload` answers CONFLICT). On SQLite, a writer
+    that waited for the write lock longer than `busy_timeout`; on PostgreSQL, a deadlock, a
+    serialization failure or a lock not available."""
     if not isinstance(error, DBAPIError):
         return False
     orig = error.orig
@@ -114,6 +113,7 @@ class Reader(Protocol):
 class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self.sqlite = engine.dialect.name == "sqlite"
         # A Session class of this database's own, so its listeners see only its sessions.
         session_class = type("DatabaseSession", (Session,), {})
         self.sessions = async_sessionmaker(
@@ -153,8 +153,18 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: committed on success, rolled back whole on any error."""
+        """One unit of work: committed on success, rolled back whole on any error.
+
+        On SQLite it takes the write lock as it begins (`BEGIN IMMEDIATE`). SQLite ignores
+        `FOR UPDATE`, and the driver would begin the transaction only at its first write,
+        so what a mutation read before that could be stale by then: two at once could each
+        read the same row and the second's write undo the first's (a lost update). So
+        writers queue for the lock (up to `busy_timeout`), each reading what the one before
+        wrote; readers never wait (WAL). On PostgreSQL a writer locks the rows it reads to
+        change (`with_for_update`)."""
         async with self.sessions() as session, session.begin():
+            if self.sqlite:
+                await session.execute(text("BEGIN IMMEDIATE"))
             yield session
 
     async def ping(self) -> None:

@@ -1,9 +1,9 @@
 """Appending to the event log, so that ids become visible in commit order.
 
 Subscribers resume "after" an id, so an entry must never commit after one with a higher id.
-SQLite holds its write lock from the first write to the commit, which already gives that
-order; PostgreSQL allocates ids concurrently, so the id is taken under a transaction-scoped
-advisory lock, held only for the rest of the (short) transaction.
+SQLite holds its write lock for the whole transaction (`Database.transaction`), which
+already gives that order; PostgreSQL allocates ids concurrently, so the id is taken under a
+transaction-scoped advisory lock, held only for the rest of the (short) transaction.
 
 Nobody announces an entry by hand: `core.db.Database` tells its commit listeners (the live
 hub) once the transaction that appended it has committed.

@@ -9,15 +9,19 @@ The bug is planted by monkeypatching a function of resolvers/ to raise for one i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 
-from core.db import create_engine, is_contention
+from core.db import Database, create_engine, is_contention
+from models.regions import Region
 from resolvers.issues import live, mutations, policy
 from server import create_app
 from tests.conftest import GRID, RESIDENT, VILLAGE, Api, ServerThread
@@ -229,3 +233,49 @@ def test_a_write_that_loses_a_race_is_a_conflict_to_retry(api: Api, monkeypatch)
     monkeypatch.undo()
     accepted = ok(api.gql(ACCEPT, {"input": {"id": issue["id"]}}, as_=GRID)["data"]["acceptIssue"])
     assert accepted["issue"]["status"] == "ACCEPTED"
+
+
+def test_a_read_locked_for_writing_is_not_lost_to_a_concurrent_write(api: Api):
+    """Two read-then-write transactions on one row at once, each reading it locked for the
+    write (`with_for_update`, as mutations do): the second reads what the first wrote, on
+    each database. PostgreSQL locks the row; SQLite ignores FOR UPDATE, and
+    `Database.transaction` takes its write lock as it begins, so the second waits for the
+    first (begun deferred, the first's read would be stale by its write: a lost update)."""
+
+    async def scenario() -> str:
+        db = Database(create_engine(api.settings.database_url))
+        region_id = (await db.all(select(Region.id).order_by(Region.id).limit(1)))[0]
+        original = (await db.all(select(Region.name).where(Region.id == region_id)))[0]
+        read = select(Region.name).where(Region.id == region_id).with_for_update()
+        first_read, second_done = asyncio.Event(), asyncio.Event()
+
+        async def append(session: Any, name: str, suffix: str) -> None:
+            await session.execute(
+                update(Region).where(Region.id == region_id).values(name=name + suffix)
+            )
+
+        async def first() -> None:
+            async with db.transaction() as session:
+                name = (await session.scalars(read)).one()
+                first_read.set()
+                with contextlib.suppress(TimeoutError):  # the second waits for this one
+                    await asyncio.wait_for(second_done.wait(), 0.5)
+                await append(session, name, "a")
+
+        async def second() -> None:
+            await first_read.wait()
+            async with db.transaction() as session:
+                await append(session, (await session.scalars(read)).one(), "b")
+            second_done.set()
+
+        try:
+            await asyncio.gather(first(), second())
+            return (await db.all(select(Region.name).where(Region.id == region_id)))[0]
+        finally:
+            async with db.transaction() as session:
+                await session.execute(
+                    update(Region).where(Region.id == region_id).values(name=original)
+                )
+            await db.engine.dispose()
+
+    assert asyncio.run(scenario()).endswith("ab")
