@@ -692,18 +692,18 @@ class Raw:
             f"AND i.region_path < '{path_end(path)}' "
             f"AND {within('i.created_at')}"
         )
+        count_only = "count(*), " + ", ".join(["CAST(NULL AS BIGINT)"] * 4)  # no order statistics
         groups = (
-            "SELECT 'g', status, category, level, late, outcome, rating, esc, count(*) "
+            f"SELECT 'g', status, category, level, late, outcome, rating, esc, {count_only} "
             "FROM c GROUP BY status, category, level, late, outcome, rating, esc "
-            "UNION ALL SELECT 'c', NULL, NULL, NULL, child, NULL, NULL, NULL, count(*) "
+            f"UNION ALL SELECT 'c', NULL, NULL, NULL, child, NULL, NULL, NULL, {count_only} "
             "FROM c WHERE child IS NOT NULL GROUP BY child "
             + "".join(
-                f"UNION ALL SELECT '{k}', NULL, NULL, NULL, {k}, NULL, NULL, NULL, count(*) "
+                f"UNION ALL SELECT '{k}', NULL, NULL, NULL, {k}, NULL, NULL, NULL, {count_only} "
                 f"FROM c WHERE {k} IS NOT NULL GROUP BY {k} "
                 for k in ("dc", "dr", "dx")
             )
         )
-        no_values = ", ".join(["CAST(NULL AS BIGINT)"] * 4)  # the order statistics' columns
         if pg:
             # Order statistics at 0-based ranks floor((n - 1) p / 100) and the next, picked
             # by percentile_disc at (rank + 0.5) / n, the fractions from one pass counting n.
@@ -726,7 +726,7 @@ class Raw:
                 for k in ("a", "r")
             )
             sql = f"WITH c AS MATERIALIZED ({cohort}), f AS (SELECT {fractions} FROM c) "
-            sql += groups.replace("count(*) ", f"count(*), {no_values} ") + stats
+            sql += groups + stats
         else:
             stats = " ".join(
                 f"UNION ALL SELECT '{k}', NULL, NULL, NULL, NULL, NULL, NULL, NULL, max(n), "
@@ -740,7 +740,7 @@ class Raw:
                 for k in ("a", "r")
             )
             sql = f"WITH c AS MATERIALIZED ({cohort}) "
-            sql += groups.replace("count(*) ", f"count(*), {no_values} ") + stats
+            sql += groups + stats
 
         statuses: dict[str, int] = defaultdict(int)
         categories: dict[str, int] = defaultdict(int)

@@ -24,9 +24,10 @@ from sqlalchemy import ColumnElement, bindparam
 from sqlalchemy.orm import QueryableAttribute
 
 
-def constant(value: Any, type_: Any) -> ColumnElement[Any]:
-    """`value`, written into the SQL text as a literal of `type_`."""
-    return bindparam(None, value, type_=type_, literal_execute=True)
+def literal_parameter(name: str, type_: Any) -> ColumnElement[Any]:
+    """A named parameter of a statement built once, whose value (given when it runs) is
+    written into the SQL text as a literal of `type_`."""
+    return bindparam(name, type_=type_, literal_execute=True)
 
 
 def constant_in(

@@ -17,11 +17,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import re
-import shutil
 import subprocess
-import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from tests.conftest import COUNTY, RESIDENT, Api, node_project
 from tests.issue_ops import ok, report
-from tests.test_graphiql import Browser, browser  # noqa: F401 (a fixture)
+from tests.test_graphiql import Browser, browser, keep_screenshot  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "static" / "dashboard" / "bundle"
@@ -127,7 +124,6 @@ def type_into(browser: Browser, selector: str, text: str) -> None:  # noqa: F811
 def test_the_county_official_watches_a_report_arrive_without_reload(
     api: Api,
     browser: Browser,  # noqa: F811
-    tmp_path: Path,
     capsys,
     request,
 ):
@@ -242,15 +238,7 @@ def test_the_county_official_watches_a_report_arrive_without_reload(
                  deviceScaleFactor=1, mobile=False)  # fmt: skip
     browser.evaluate("window.scrollTo(0, 0)")
     time.sleep(0.5)  # let the last changes paint
-    shot = tmp_path / "dashboard.png"
-    browser.screenshot(shot)
-    artifacts = Path(os.environ.get("TEST_ARTIFACTS") or Path(tempfile.gettempdir()) / "artifacts")
-    artifacts.mkdir(parents=True, exist_ok=True)
-    backend = request.node.callspec.params.get("backend", "app")
-    kept = artifacts / f"dashboard-{backend}.png"
-    shutil.copyfile(shot, kept)
-    with capsys.disabled():
-        print(f"\ndashboard screenshot: {kept}")
+    keep_screenshot(browser, request, capsys, "dashboard", "dashboard")
 
     assert browser.blocked == [], "the page asked for something outside this server"
     assert browser.evaluate("window.__csp") == [], "Content-Security-Policy violations"

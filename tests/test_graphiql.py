@@ -283,6 +283,19 @@ class Browser:
             self.log.close()
 
 
+def keep_screenshot(browser: Browser, request, capsys, name: str, label: str) -> Path:
+    """The page as it stands, kept as a test artifact: `$TEST_ARTIFACTS/<name>-<backend>.png`
+    (default `<tmp>/artifacts/`), its path printed."""
+    artifacts = Path(os.environ.get("TEST_ARTIFACTS") or Path(tempfile.gettempdir()) / "artifacts")
+    artifacts.mkdir(parents=True, exist_ok=True)
+    backend = request.node.callspec.params.get("backend", "app")
+    kept = artifacts / f"{name}-{backend}.png"
+    browser.screenshot(kept)
+    with capsys.disabled():
+        print(f"\n{label} screenshot: {kept}")
+    return kept
+
+
 @pytest.fixture
 def browser(tmp_path: Path):
     binary = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -300,9 +313,7 @@ def editor_value(selector: str) -> str:
     return f"document.querySelector({json.dumps(selector + ' .CodeMirror')}).CodeMirror.getValue()"
 
 
-def test_graphiql_renders_and_runs_a_query_offline(
-    api: Api, browser: Browser, tmp_path: Path, capsys, request
-):
+def test_graphiql_renders_and_runs_a_query_offline(api: Api, browser: Browser, capsys, request):
     browser.open_page()
     browser.call("Page.navigate", url=f"{api.server.url}/graphql")
     browser.wait_for(
@@ -332,15 +343,7 @@ def test_graphiql_renders_and_runs_a_query_offline(
         }
     }
     time.sleep(0.3)  # let the result pane paint before the picture is taken
-    shot = tmp_path / "graphiql-offline.png"
-    browser.screenshot(shot)
-    artifacts = Path(os.environ.get("TEST_ARTIFACTS") or Path(tempfile.gettempdir()) / "artifacts")
-    artifacts.mkdir(parents=True, exist_ok=True)
-    backend = request.node.callspec.params.get("backend", "app")
-    kept = artifacts / f"graphiql-offline-{backend}.png"
-    shutil.copyfile(shot, kept)
-    with capsys.disabled():
-        print(f"\nGraphiQL screenshot: {kept}")
+    keep_screenshot(browser, request, capsys, "graphiql-offline", "GraphiQL")
 
     # A dialog adds a <style> element (react-remove-scroll-bar): allowed through the nonce.
     browser.click(".graphiql-sidebar button[aria-label='Open settings dialog']")

@@ -49,6 +49,7 @@ from core.context import Context
 from core.errors import BadRequest, not_found
 from core.ids import to_global_id
 from core.permissions import child_of, path_end
+from core.sqlconst import literal_parameter
 from core.sqltime import LocalDays, Shifts, epoch_seconds, integer_division, local_day
 from models.base import utcnow
 from models.issues import Issue, IssueCategory, IssueStatus
@@ -63,6 +64,10 @@ PERCENTILES = (50, 90)
 # The typed keys of the statement's rows (a part without one has a NULL of its type there).
 TYPED = (Issue.status, Issue.category, Issue.level)
 DURATIONS = ("accept", "resolve")
+LEVELS = sorted(RegionLevel, key=LEVEL_ORDER.index)
+# The conditions tested on each row (`_conditions`), and each one's bit in its `flags`.
+CONDITIONS = ("accepted", "resolved", "on_time", "closed", "overdue")
+BITS = {name: 1 << k for k, name in enumerate(CONDITIONS)}
 
 
 @dataclass(frozen=True)
@@ -244,18 +249,14 @@ async def compute(ctx: Context, region: Region, span: Period, now: datetime) -> 
             Keyed(
                 level, counts[f"overdue_{level.value}"], cohort.but(overdue=True, levels=(level,))
             )
-            for level in _levels()
+            for level in LEVELS
         ],
         escalations_by_level=[
             Keyed(level, counts[f"escalated_{level.value}"], cohort.but(escalated_to=(level,)))
-            for level in _levels()
+            for level in LEVELS
         ],
         trend=figures.trend,
     )
-
-
-def _levels() -> list[RegionLevel]:
-    return sorted(RegionLevel, key=LEVEL_ORDER.index)
 
 
 @dataclass(frozen=True)
@@ -275,10 +276,7 @@ class Figures:
 # it and computing its cache key cost about 8 ms a request. The path's bounds are written into
 # the SQL at execution (core.sqlconst): a generic plan cannot tell a county's range (most
 # rows: scan the period's index) from a village's (few: intersect with the path's index).
-PATH, PATH_END = (
-    bindparam(name, type_=Issue.region_path.type, literal_execute=True)
-    for name in ("path", "path_end")
-)
+PATH, PATH_END = (literal_parameter(n, Issue.region_path.type) for n in ("path", "path_end"))
 START, END, NOW = (bindparam(name, type_=Issue.created_at.type) for name in ("start", "end", "now"))
 
 
@@ -300,7 +298,6 @@ async def _figures(ctx: Context, region: Region, span: Period, now: datetime) ->
     counts: Counter[str] = Counter()  # a count no group added to is 0
     durations: dict[str, tuple[float | None, float | None]] = {}
     counted: dict[date, dict[str, int]] = {}
-    bits = _bits()
     for kind, status, category, level, k1, k2, k3, n, *values in await ctx.reads.rows(
         statement, parameters
     ):
@@ -310,7 +307,7 @@ async def _figures(ctx: Context, region: Region, span: Period, now: datetime) ->
         elif kind == "child":
             children[k1] = n
         elif kind == "flags":
-            _count_flags(counts, bits, n, k1, level, k2, k3)
+            _count_flags(counts, n, k1, level, k2, k3)
         elif kind in DURATIONS:
             if n:
                 durations[kind] = _percentiles(n, values)
@@ -343,7 +340,6 @@ def _statement(shifts: Shifts, sqlite: bool) -> Any:
     test per row; `issues(filter)` still applies it to each figure's filter, and lists the
     same issues."""
     conditions = _conditions(NOW)
-    bits = _bits()
 
     def within(stamp: Any) -> Any:
         return and_(stamp >= START, stamp < END)
@@ -352,7 +348,7 @@ def _statement(shifts: Shifts, sqlite: bool) -> Any:
     created = epoch_seconds(Issue.created_at)
     flags: Any = zero
     for name, cond in conditions.items():
-        flags = flags + case((cond, literal_column(str(bits[name]))), else_=zero)
+        flags = flags + case((cond, literal_column(str(BITS[name]))), else_=zero)
     rows = (
         select(
             Issue.status.label("status"),
@@ -426,14 +422,8 @@ def _statement(shifts: Shifts, sqlite: bool) -> Any:
     return union_all(*parts)
 
 
-def _bits() -> dict[str, int]:
-    """The bit of each of `_conditions` in a row's flags."""
-    return {name: 1 << k for k, name in enumerate(CONDITIONS)}
-
-
 def _count_flags(
     counts: Counter[str],
-    bits: dict[str, int],
     n: int,
     flags: int,
     level: RegionLevel,
@@ -444,16 +434,16 @@ def _count_flags(
     and latest rating to the counts it is in. The rating, level and escalation tests are
     `IssueFilter`'s (`latest_rating_in`, `levels`, `escalated_to`) on the group's values:
     grouped by the raw columns, the statement does not test each of them on every row."""
-    for name, bit in bits.items():
+    for name, bit in BITS.items():
         if flags & bit:
             counts[name] += n
     if rating in filters.RATINGS:
         counts["rated"] += n
     if rating in filters.SATISFIED_RATINGS:
         counts["satisfied"] += n
-    if flags & bits["overdue"]:
+    if flags & BITS["overdue"]:
         counts[f"overdue_{level.value}"] += n
-    for each in _levels():
+    for each in LEVELS:
         if escalated & filters.level_bit(each):
             counts[f"escalated_{each.value}"] += n
 
@@ -511,9 +501,6 @@ def _percentile_disc(columns: Sequence[Any]) -> list[tuple[Any, list[Any]]]:
         )
         for j, value in enumerate(columns)
     ]
-
-
-CONDITIONS = ("accepted", "resolved", "on_time", "closed", "overdue")
 
 
 def _conditions(now: filters.When) -> dict[str, Any]:
